@@ -1,0 +1,307 @@
+"""The prefrontal-amygdala circuit: populations, inputs and projections.
+
+The only module that knows the wiring; it reads it from the config
+(``network.populations``, ``network.inputs``, ``network.projections``).
+
+Layout, chosen for build and run speed (C++ standalone compiles one set of
+files per Brian2 object; 45 projection objects took 5 minutes to compile):
+
+* one ``NeuronGroup`` holds every population, in config order, each neuron
+  carrying its population's parameters; populations are contiguous ranges;
+* one ``NeuronGroup`` holds every input (CS, US, context A / B);
+* four ``Synapses`` objects: input->neuron static, input->neuron plastic,
+  neuron->neuron excitatory, neuron->neuron inhibitory. Every projection of
+  the config is a block of synapses inside one of them.
+
+Connectivity is drawn in numpy from ``network.wiring_seed`` with a fixed
+in-degree per projection: k = round(p x N_pre at scale 1), capped at the
+scaled N_pre, so a neuron's input statistics do not change with
+``network.scale`` and a tiny test network behaves like the full one. Drawing
+it here, not in the binary, makes the wiring identical on every device and
+fixes the number of synapses before the build, so ``run_args`` can replace
+any per-synapse array without recompiling.
+
+Inputs (MODEL.md section 2): CS (tone, thalamic), US (shock) and context A / B
+(ventral hippocampus) fire as Poisson processes at rates that follow the
+protocol TimedArray ``stim``. Input neurons carry a presynaptic resource
+(Tsodyks & Markram 1997 depression, ``depression_U`` > 0): for the CS this is
+the NMDA-independent short-term habituation of the tone pathway within a
+session; it recovers in the intervals.
+
+Objects of the spiking sessions go in ``fast_objects``; the coarse-clock
+runners that act during intervals go in ``slow_objects``. A Brian2 object
+runs in one network only, but a CodeRunner needs only its group's arrays, so
+the slow network updates variables of groups that live in the fast one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import neurons, plasticity
+from .protocol import STIM_CHANNELS, STIM_DT_S, Schedule, occupancy_channels
+
+
+def scaled(n: int, scale: float) -> int:
+    return max(1, int(round(n * scale)))
+
+
+def in_degree(p: float, n_pre_full: int, n_pre: int) -> int:
+    return int(min(n_pre, max(1, round(p * n_pre_full))))
+
+
+INPUT_EQS = """
+rate = base_rate + on_rate*stim(t, stim_channel) : Hz
+dx_res/dt = (1 - x_res)/tau_dep : 1
+base_rate : Hz (constant)
+on_rate : Hz (constant)
+dep_U : 1 (constant)
+tau_dep : second (constant)
+tau_dep_slow : second (constant)
+stim_channel : integer (constant)
+dt_slow : second (shared, constant)
+"""
+
+# which Synapses object a projection belongs to
+SYNAPSE_SETS = ("input_static", "input_plastic", "recurrent_exc", "recurrent_inh")
+
+
+@dataclass
+class Wiring:
+    """Synapse index arrays and per-synapse values of one Synapses object."""
+
+    i: list = field(default_factory=list)
+    j: list = field(default_factory=list)
+    values: dict = field(default_factory=dict)  # variable -> list of arrays
+    blocks: dict = field(default_factory=dict)  # projection -> (start, stop)
+
+    def add(self, name, i, j, **values):
+        start = sum(len(a) for a in self.i)
+        self.i.append(i)
+        self.j.append(j)
+        for var, v in values.items():
+            self.values.setdefault(var, []).append(np.full(len(i), v, dtype=float))
+        self.blocks[name] = (start, start + len(i))
+
+    def arrays(self):
+        cat = (lambda parts: np.concatenate(parts) if parts else np.zeros(0))
+        return (cat(self.i).astype(np.int32), cat(self.j).astype(np.int32),
+                {k: cat(v) for k, v in self.values.items()})
+
+
+@dataclass
+class Circuit:
+    neurons: object = None
+    inputs: object = None
+    synapses: dict = field(default_factory=dict)  # synapse set -> Synapses
+    wiring: dict = field(default_factory=dict)  # synapse set -> Wiring
+    projection_set: dict = field(default_factory=dict)  # projection -> synapse set
+    pop_slices: dict = field(default_factory=dict)  # population -> slice
+    input_slices: dict = field(default_factory=dict)
+    spike_monitor: object = None
+    weight_monitor: object = None
+    weight_samples: dict = field(default_factory=dict)  # pathway -> rows of the monitor
+    timed_arrays: dict = field(default_factory=dict)
+    fast_objects: list = field(default_factory=list)
+    slow_objects: list = field(default_factory=list)
+    channels: list = field(default_factory=list)
+    sizes: dict = field(default_factory=dict)
+    n_synapses: dict = field(default_factory=dict)
+
+
+def layout(named_sizes: dict) -> dict:
+    out, start = {}, 0
+    for name, n in named_sizes.items():
+        out[name] = slice(start, start + n)
+        start += n
+    return out
+
+
+def draw_wiring(cfg, sizes: dict, pop_slices: dict, input_slices: dict) -> dict:
+    """Fixed in-degree connectivity of every projection, grouped by synapse set."""
+    net = cfg.network
+    rng = np.random.default_rng(net.wiring_seed)
+    sets = {name: Wiring() for name in SYNAPSE_SETS}
+    for name, prj in net.projections.items():
+        from_input = prj.pre in net.inputs
+        pre_sl = input_slices[prj.pre] if from_input else pop_slices[prj.pre]
+        post_sl = pop_slices[prj.post]
+        n_pre = pre_sl.stop - pre_sl.start
+        n_post = post_sl.stop - post_sl.start
+        n_pre_full = net.inputs[prj.pre].n if from_input else net.populations[prj.pre].n
+        k = in_degree(prj.p, n_pre_full, n_pre)
+        pre_idx = np.concatenate([rng.choice(n_pre, size=k, replace=False)
+                                  for _ in range(n_post)]) + pre_sl.start
+        post_idx = np.repeat(np.arange(n_post), k) + post_sl.start
+        if prj.receptor == "inh":
+            key, values = "recurrent_inh", {"w_gaba": prj.w_gaba_nS * 1e-9}
+        else:
+            key = ("input_plastic" if prj.plastic else "input_static") if from_input \
+                else "recurrent_exc"
+            values = {"w_ampa": prj.w_ampa_nS * 1e-9, "w_nmda": prj.w_nmda_nS * 1e-9}
+            if prj.plastic:
+                values.update(w_min_frac=prj.w_min_frac, rho=prj.rho_init,
+                              rho_stable=prj.rho_init)
+        if prj.plastic and not from_input:
+            raise ValueError(f"network.projections.{name}: plastic projections must start "
+                             "at an input (CS, US, ctx_A, ctx_B)")
+        sets[key].add(name, pre_idx, post_idx, **values)
+    return sets
+
+
+def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray) -> Circuit:
+    """Create every Brian2 object of one run; nothing is run here."""
+    import brian2 as b2
+
+    net = cfg.network
+    c = Circuit(channels=occupancy_channels(net.populations))
+    pop_sizes = {name: scaled(p.n, net.scale) for name, p in net.populations.items()}
+    in_sizes = {name: scaled(p.n, net.scale) for name, p in net.inputs.items()}
+    c.sizes = {**pop_sizes, **in_sizes}
+    c.pop_slices = layout(pop_sizes)
+    c.input_slices = layout(in_sizes)
+    slow_dt = cfg.plasticity.consolidation_dt_min * 60 * b2.second
+    c.timed_arrays = {
+        "stim": b2.TimedArray(schedule.stim, dt=STIM_DT_S * b2.second, name="stim"),
+        "occ_fast": b2.TimedArray(occ_fast, dt=cfg.protocol.trial_s * b2.second,
+                                  name="occ_fast"),
+        "occ_slow": b2.TimedArray(occ_slow, dt=slow_dt, name="occ_slow"),
+    }
+    ns = dict(c.timed_arrays)
+
+    # ---- inputs
+    n_in = max(1, sum(in_sizes.values()))
+    inp = b2.NeuronGroup(n_in, INPUT_EQS, threshold="rand() < rate*dt",
+                         reset="x_res -= dep_U*x_res", method="exact", namespace=ns,
+                         name="inputs")
+    for var, field_name, unit in (("base_rate", "base_rate_Hz", b2.Hz),
+                                  ("on_rate", "on_rate_Hz", b2.Hz),
+                                  ("dep_U", "depression_U", 1),
+                                  ("tau_dep", "depression_tau_s", b2.second),
+                                  ("tau_dep_slow", "depression_recovery_tau_h", 3600 * b2.second)):
+        values = np.zeros(n_in)
+        for name, sl in c.input_slices.items():
+            values[sl] = getattr(net.inputs[name], field_name)
+        setattr(inp, var, values * unit)
+    channel = np.zeros(n_in, dtype=np.int32)
+    for name, sl in c.input_slices.items():
+        channel[sl] = STIM_CHANNELS.index(name)
+    inp.stim_channel = channel
+    inp.x_res = 1.0
+    inp.dt_slow = slow_dt
+    c.inputs = inp
+    c.fast_objects.append(inp)
+    c.slow_objects.append(_slow_runner(
+        inp, "x_res = 1 - (1 - x_res)*exp(-dt_slow/tau_dep_slow)", slow_dt, "recover_inputs"))
+
+    # ---- populations
+    n_neu = sum(pop_sizes.values())
+    g = b2.NeuronGroup(n_neu, neurons.NEURON_EQS, threshold=neurons.THRESHOLD,
+                       reset=neurons.RESET, refractory=neurons.REFRACTORY, method="euler",
+                       namespace=ns, name="neurons")
+    units = {"C": b2.farad, "gL": b2.siemens, "EL": b2.volt, "Vt": b2.volt, "Vr": b2.volt,
+             "tref": b2.second, "a_ad": b2.siemens, "b_ad": b2.amp, "tau_ad": b2.second,
+             "nmda_scale": 1, "bg_w": b2.siemens}
+    for var, values in neurons.population_arrays(net.populations, pop_sizes).items():
+        setattr(g, var, values * units[var])
+    for var, value in neurons.synaptic_constants(cfg.synapses).items():
+        setattr(g, var, value)
+    chan = np.zeros(n_neu, dtype=np.int32)
+    popidx = np.zeros(n_neu, dtype=np.int32)
+    for k, (name, pop) in enumerate(net.populations.items()):
+        chan[c.pop_slices[name]] = c.channels.index((pop.region, pop.kind))
+        popidx[c.pop_slices[name]] = k
+    g.nmda_channel = chan
+    g.population = popidx
+    g.nmda_avail = 1.0
+    g.cons_drive = 1.0
+    g.v = "EL + (Vt - EL)*rand()"
+    # NMDA availability follows the occupancy schedule; 1 ms is far finer
+    # than any drug or session time scale
+    g.run_regularly("nmda_avail = 1 - occ_fast(t, nmda_channel)", dt=1 * b2.ms, when="start",
+                    name="occupancy_update")
+    bg = b2.PoissonInput(g, "g_ampa", N=100, rate=net.background_rate_Hz / 100.0 * b2.Hz,
+                         weight="bg_w")
+    c.neurons = g
+    c.fast_objects += [g, bg]
+    c.slow_objects.append(_slow_runner(g, "cons_drive = 1 - occ_slow(t, nmda_channel)",
+                                       slow_dt, "consolidation_drive"))
+
+    # ---- projections
+    c.wiring = draw_wiring(cfg, c.sizes, c.pop_slices, c.input_slices)
+    for key, w in c.wiring.items():
+        for name in w.blocks:
+            c.projection_set[name] = key
+            a, b = w.blocks[name]
+            c.n_synapses[name] = b - a
+        if not w.blocks:
+            continue
+        c.synapses[key] = _make_synapses(key, w, inp, g, cfg, ns, slow_dt, c)
+
+    # ---- monitors
+    if cfg.readout.record_spikes:
+        c.spike_monitor = b2.SpikeMonitor(g, name="spikes")
+        c.fast_objects.append(c.spike_monitor)
+    if "input_plastic" in c.synapses:
+        w = c.wiring["input_plastic"]
+        rows, record = {}, []
+        for name, (a, b) in w.blocks.items():
+            n_rec = min(cfg.readout.weight_samples, b - a)
+            idx = np.unique(np.linspace(a, b - 1, n_rec).astype(int))
+            rows[name] = np.arange(len(record), len(record) + len(idx))
+            record.extend(idx.tolist())
+        c.weight_samples = rows
+        c.weight_monitor = b2.StateMonitor(c.synapses["input_plastic"], "rho",
+                                           record=np.array(record),
+                                           dt=cfg.readout.weight_dt_s * b2.second, when="end",
+                                           name="weights")
+        c.fast_objects.append(c.weight_monitor)
+    return c
+
+
+def _make_synapses(key, w, inp, g, cfg, ns, slow_dt, c):
+    import brian2 as b2
+
+    pl = cfg.plasticity
+    from_input = key.startswith("input")
+    release = "x_res_pre" if from_input else "1"
+    on_post = None
+    if key == "recurrent_inh":
+        model, on_pre = plasticity.STATIC_INH_MODEL, plasticity.STATIC_INH_ON_PRE
+    elif key == "input_plastic":
+        model = plasticity.PLASTIC_MODEL
+        on_pre = plasticity.exc_on_pre(release, plastic=True)
+        on_post = plasticity.PLASTIC_ON_POST
+    else:
+        model, on_pre = plasticity.STATIC_EXC_MODEL, plasticity.exc_on_pre(release)
+    delay = cfg.synapses.delay_ms * b2.ms
+    s = b2.Synapses(inp if from_input else g, g, model=model, on_pre=on_pre, on_post=on_post,
+                    delay=delay, method="exact", namespace=ns, name=f"syn_{key}")
+    i, j, values = w.arrays()
+    s.connect(i=i, j=j)
+    units = {"w_ampa": b2.siemens, "w_nmda": b2.siemens, "w_gaba": b2.siemens}
+    for var, arr in values.items():
+        setattr(s, var, arr * units.get(var, 1))
+    c.fast_objects.append(s)
+    if key == "input_plastic":
+        for var, value in plasticity.plastic_values(pl).items():
+            setattr(s, var, value)
+        s.k_capture = pl.capture_rate_per_h / (3600 * b2.second)
+        s.tau_early = pl.tau_early_h * 3600 * b2.second
+        s.dt_cons = slow_dt
+        c.slow_objects.append(_slow_runner(s, plasticity.CONSOLIDATION_CODE, slow_dt,
+                                           "consolidate"))
+    return s
+
+
+def _slow_runner(group, code, dt, name):
+    """A coarse-clock CodeRunner on ``group`` for the interval network.
+
+    It is deliberately not put in ``group.contained_objects``: the group runs
+    in the spiking network and the runner in the slow one.
+    """
+    from brian2.groups.group import CodeRunner
+
+    return CodeRunner(group, "stateupdate", code=code, dt=dt, when="start", name=name)

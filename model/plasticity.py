@@ -1,0 +1,157 @@
+"""NMDA-calcium plasticity, event-driven, with tagging-and-capture consolidation.
+
+Calcium (Graupner & Brunel 2012 PNAS; Shouval, Bear & Cooper 2002 PNAS)
+-----------------------------------------------------------------------
+Calcium enters only through NMDA receptors, so an antagonist removes it by
+the same factor ``nmda_avail = 1 - occupancy`` that scales the NMDA current:
+
+* a presynaptic spike adds ``C_pre * nmda_avail * B(v_post) / B(-50 mV)``:
+  glutamate opens NMDARs, and the Mg2+ block at the postsynaptic voltage
+  decides how much calcium flows (Jahr & Stevens 1990);
+* a postsynaptic spike adds ``C_post * nmda_avail * glu``, where ``glu`` is the
+  glutamate-bound NMDAR fraction left by recent presynaptic spikes (decays
+  with the NMDA time constant): the back-propagating spike relieves the block
+  of receptors that are still bound (the coincidence detector);
+* calcium decays with tau_Ca = 20 ms.
+
+Efficacy rho (0..1) follows Graupner & Brunel (2012), eq. 1, without noise:
+
+    tau drho/dt = gamma_p (1 - rho) H(c - theta_p) - gamma_d rho H(c - theta_d)
+
+("DP" set: tau_Ca 20 ms, theta_d 1, theta_p 1.3, gamma_d 200, gamma_p 321.808,
+tau 150 s). Between events c decays exponentially, so the time it spends
+above a threshold theta after an event is known in closed form,
+tau_Ca * ln(c/theta); each event credits the extra time above each threshold
+that its calcium jump adds,
+
+    T_theta = tau_Ca * [ln(max(c_new, theta)/theta) - ln(max(c_old, theta)/theta)],
+
+which is exact for the total time above threshold of a piecewise-exponential
+calcium trace. rho is updated with those times at each pre and post spike, so
+no per-synapse equation runs on the 0.1 ms clock. The bistable drift of the
+full model acts over minutes to hours and is replaced here by the explicit
+consolidation below.
+
+Consolidation in intervals (Frey & Morris 1997 synaptic tagging; Clopath et
+al. 2008 PLoS Comput Biol)
+---------------------------------------------------------------------------
+``rho_stable`` is the consolidated efficacy; ``rho - rho_stable`` the early
+change (the tag). During intervals, on a coarse clock:
+
+    captured      = e * (1 - exp(-k_capture * drive * dt))
+    rho_stable   += captured
+    rho           = rho_stable + (e - captured) * exp(-dt / tau_early)
+
+with ``drive = nmda_avail`` of the postsynaptic region: consolidation of
+extinction needs NMDA-receptor-dependent activity after training
+(Burgos-Robles et al. 2007 Neuron; Santini et al. 2001 J Neurosci), so an
+antagonist present in the hours after a session leaves the early change to
+decay instead of being captured.
+"""
+
+from __future__ import annotations
+
+import math
+
+B_REF = 1.0 / (1.0 + 1.0 / 3.57 * math.exp(-0.062 * -50.0))  # B(-50 mV), [Mg] = 1 mM
+
+STATIC_EXC_MODEL = """
+w_ampa : siemens (constant)
+w_nmda : siemens (constant)
+"""
+
+STATIC_INH_MODEL = """
+w_gaba : siemens (constant)
+"""
+
+STATIC_INH_ON_PRE = "g_gaba_post += w_gaba"
+
+PLASTIC_MODEL = """
+w_ampa : siemens (constant)
+w_nmda : siemens (constant)
+w_min_frac : 1 (constant)
+rho : 1
+rho_stable : 1
+dca/dt = -ca/tau_ca : 1 (event-driven)
+dglu/dt = -glu/tau_glu : 1 (event-driven)
+tau_ca : second (shared, constant)
+tau_glu : second (shared, constant)
+theta_d : 1 (shared, constant)
+theta_p : 1 (shared, constant)
+gamma_d : 1 (shared, constant)
+gamma_p : 1 (shared, constant)
+tau_rho : second (shared, constant)
+ca_amp_pre_spike : 1 (shared, constant)
+ca_amp_post_spike : 1 (shared, constant)
+learn : 1 (shared, constant)
+k_capture : 1/second (shared, constant)
+tau_early : second (shared, constant)
+dt_cons : second (shared, constant)
+"""
+
+# The update shared by pre and post events: credit the time above each
+# threshold that the calcium jump (ca_old -> ca) adds, then move rho.
+_RHO_UPDATE = """
+t_p = tau_ca*(log(clip(ca, theta_p, 1e9)/theta_p) - log(clip(ca_old, theta_p, 1e9)/theta_p))
+t_d = tau_ca*(log(clip(ca, theta_d, 1e9)/theta_d) - log(clip(ca_old, theta_d, 1e9)/theta_d))
+rho = clip(rho + learn*(gamma_p*(1 - rho)*t_p - gamma_d*rho*t_d)/tau_rho, 0, 1)
+"""
+
+
+def exc_on_pre(release: str = "1", plastic: bool = False) -> str:
+    """on_pre code of an excitatory synapse; ``release`` scales transmission."""
+    eff = "(w_min_frac + (1 - w_min_frac)*rho)" if plastic else "1"
+    code = f"""
+g_ampa_post += w_ampa*{eff}*{release}
+g_nmda_post += w_nmda*{eff}*{release}
+"""
+    if plastic:
+        code += f"""
+glu += 1
+ca_old = ca
+ca += ca_amp_pre_spike*nmda_avail_post*B_post/{B_REF!r}
+""" + _RHO_UPDATE
+    return code
+
+
+PLASTIC_ON_POST = """
+ca_old = ca
+ca += ca_amp_post_spike*nmda_avail_post*glu
+""" + _RHO_UPDATE
+
+CONSOLIDATION_CODE = """
+e_early = rho - rho_stable
+captured = e_early*(1 - exp(-k_capture*cons_drive_post*dt_cons))
+rho_stable = rho_stable + captured
+rho = rho_stable + (e_early - captured)*exp(-dt_cons/tau_early)
+"""
+
+
+def plastic_values(pl) -> dict:
+    """Run-time values of a plastic projection's learning constants, with units."""
+    from brian2 import ms, second
+
+    return {
+        "tau_ca": pl.tau_ca_ms * ms,
+        "tau_glu": pl.tau_glu_ms * ms,
+        "theta_d": pl.theta_d,
+        "theta_p": pl.theta_p,
+        "gamma_d": pl.gamma_d,
+        "gamma_p": pl.gamma_p,
+        "tau_rho": pl.tau_rho_s * second,
+        "ca_amp_pre_spike": pl.C_pre,
+        "ca_amp_post_spike": pl.C_post,
+        "learn": pl.learning_rate if pl.enabled else 0.0,
+    }
+
+
+def gb_rate(ca, rho, theta_d=1.0, theta_p=1.3, gamma_d=200.0, gamma_p=321.808, tau=150.0):
+    """Graupner-Brunel drho/dt (1/s) at fixed calcium, without drift and noise."""
+    pot = gamma_p * (1 - rho) * (ca >= theta_p)
+    dep = gamma_d * rho * (ca >= theta_d)
+    return (pot - dep) / tau
+
+
+def time_above(c_old, c_new, theta, tau_ca):
+    """Extra time a decaying calcium trace spends above ``theta`` after a jump."""
+    return tau_ca * (math.log(max(c_new, theta) / theta) - math.log(max(c_old, theta) / theta))

@@ -1,0 +1,135 @@
+"""Protocol: sessions of compressed trials, and intervals of hours between them.
+
+Two time axes (see DESIGN.md): the spiking network runs the sessions back to
+back ("fast time"), and a separate network of slow variables runs the
+intervals back to back ("slow time"). Everything that varies over the
+protocol is precomputed here as arrays on those axes and handed to Brian2 as
+TimedArrays, so no Python runs between or during runs (C++ standalone), and
+a sweep can swap the arrays with ``run_args`` without a rebuild.
+
+Trials follow Kim, Pare & Nair (2013) compressed design: a short tone (CS)
+within each trial cycle; in conditioning the US (shock, a high-rate burst)
+covers the last ``us_s`` of the tone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+STIM_CHANNELS = ("CS", "US", "ctx_A", "ctx_B")
+STIM_DT_S = 0.005
+
+
+@dataclass
+class Schedule:
+    """The protocol laid out on both time axes."""
+
+    session_start_s: np.ndarray  # fast time
+    session_duration_s: np.ndarray
+    interval_h: np.ndarray  # interval after each session (slow time), last is 0
+    session_abs_h: np.ndarray  # protocol clock at session start, hours
+    trial_session: np.ndarray
+    trial_phase: np.ndarray
+    trial_context: np.ndarray
+    trial_index_in_session: np.ndarray
+    trial_start_s: np.ndarray  # fast time
+    trial_abs_h: np.ndarray
+    cs_on_s: np.ndarray
+    cs_off_s: np.ndarray
+    us_on_s: np.ndarray  # NaN where no US
+    stim: np.ndarray  # (n_steps, len(STIM_CHANNELS)) on STIM_DT_S
+    fast_duration_s: float
+    slow_duration_h: float
+
+    @property
+    def n_trials(self) -> int:
+        return len(self.trial_start_s)
+
+
+def build_schedule(protocol) -> Schedule:
+    sessions = protocol.sessions
+    n_s = len(sessions)
+    dur = np.array([s.n_trials * protocol.trial_s for s in sessions], dtype=float)
+    start = np.concatenate([[0.0], np.cumsum(dur)[:-1]])
+    interval = np.array([sessions[k + 1].interval_before_h if k + 1 < n_s else 0.0
+                         for k in range(n_s)])
+    abs_h = np.zeros(n_s)
+    clock = sessions[0].interval_before_h
+    for k, s in enumerate(sessions):
+        abs_h[k] = clock
+        clock += s.real_duration_min / 60.0 + interval[k]
+
+    rows = []
+    for k, s in enumerate(sessions):
+        for j in range(s.n_trials):
+            t0 = start[k] + j * protocol.trial_s
+            frac = j / s.n_trials
+            rows.append((k, s.phase, s.context, j, t0,
+                         abs_h[k] + frac * s.real_duration_min / 60.0, s.us))
+    trial_start = np.array([r[4] for r in rows])
+    cs_on = trial_start + protocol.cs_onset_s
+    cs_off = cs_on + protocol.cs_s
+    us_on = np.array([c - protocol.us_s if r[6] else np.nan for r, c in zip(rows, cs_off)])
+
+    total = float(dur.sum())
+    n_steps = int(round(total / STIM_DT_S))
+    stim = np.zeros((n_steps, len(STIM_CHANNELS)))
+
+    def span(a, b):
+        return slice(int(round(a / STIM_DT_S)), int(round(b / STIM_DT_S)))
+
+    for a, b, u in zip(cs_on, cs_off, us_on):
+        stim[span(a, b), 0] = 1.0
+        if not np.isnan(u):
+            stim[span(u, b), 1] = 1.0
+    for k, s in enumerate(sessions):
+        stim[span(start[k], start[k] + dur[k]), 2 + ("A", "B").index(s.context)] = 1.0
+
+    return Schedule(
+        session_start_s=start, session_duration_s=dur, interval_h=interval, session_abs_h=abs_h,
+        trial_session=np.array([r[0] for r in rows]),
+        trial_phase=np.array([r[1] for r in rows]),
+        trial_context=np.array([r[2] for r in rows]),
+        trial_index_in_session=np.array([r[3] for r in rows]),
+        trial_start_s=trial_start, trial_abs_h=np.array([r[5] for r in rows]),
+        cs_on_s=cs_on, cs_off_s=cs_off, us_on_s=us_on, stim=stim,
+        fast_duration_s=total, slow_duration_h=float(interval.sum()),
+    )
+
+
+def occupancy_channels(populations) -> list[tuple[str, str]]:
+    """(region, kind) pairs, in a fixed order; each population reads one."""
+    seen = []
+    for pop in populations.values():
+        key = (pop.region, pop.kind)
+        if key not in seen:
+            seen.append(key)
+    return seen
+
+
+def block_occupancy(protocol, channels, schedule: Schedule, slow_dt_h: float):
+    """NMDA-receptor occupancy of a configured blockade on both time axes.
+
+    Returns (fast, slow): fast has one row per trial (fast-time dt = trial),
+    slow one row per ``slow_dt_h`` step of the intervals.
+    """
+    blk = protocol.block
+    hit = np.array([("all" in blk.regions or r in blk.regions)
+                    and ("all" in blk.cell_kinds or k in blk.cell_kinds)
+                    for r, k in channels], dtype=float)
+    fast = np.zeros((schedule.n_trials, len(channels)))
+    for k in blk.sessions:
+        fast[schedule.trial_session == k] = blk.occupancy * hit
+    n_slow = max(1, int(np.ceil(schedule.slow_duration_h / slow_dt_h)) + 1)
+    slow = np.zeros((n_slow, len(channels)))
+    if blk.after_h > 0:
+        t0 = 0.0
+        for k, length in enumerate(schedule.interval_h):
+            if k in blk.sessions and length > 0:
+                a = int(round(t0 / slow_dt_h))
+                b = int(round(min(t0 + blk.after_h, t0 + length) / slow_dt_h))
+                slow[a:b] = np.maximum(slow[a:b], blk.occupancy * hit)
+            t0 += length
+    return fast, slow

@@ -1,0 +1,190 @@
+"""Readouts: freezing, rates, CS responses, IL bursting, weights.
+
+Freezing is read from the CeM population through a logistic readout,
+
+    freezing = 100% / (1 + exp(-(r_CeM - r50) / slope)),
+
+with r_CeM the CeM rate in the CS window (before the US, in conditioning).
+CeM output drives freezing through the periaqueductal grey (LeDoux et al.
+1988; Ciocchi et al. 2010 Nature); r50 and slope are calibrated so that
+pre-conditioning freezing is ~5-10% (MODEL.md section 2).
+
+IL bursting follows Burgos-Robles et al. (2007): a burst is two or more
+spikes with inter-spike intervals <= ``burst_isi_ms``; reported as bursts per
+IL principal neuron per second over each trial.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+
+class RunawayError(RuntimeError):
+    """Activity ran away or turned NaN: the run is not a valid result."""
+
+
+def logistic_freezing(rate_hz, r50, slope):
+    return 100.0 / (1.0 + np.exp(-(np.asarray(rate_hz) - r50) / slope))
+
+
+def window_counts(times, starts, ends):
+    """Number of spike times in each [start, end) window (times sorted)."""
+    times = np.sort(times)
+    return np.searchsorted(times, ends) - np.searchsorted(times, starts)
+
+
+def burst_rate(times, neurons, n_neurons, starts, ends, max_isi):
+    """Bursts (>= 2 spikes, ISI <= max_isi) per neuron per second in windows."""
+    if len(times) == 0:
+        return np.zeros(len(starts))
+    order = np.lexsort((times, neurons))
+    t, i = times[order], neurons[order]
+    same = (i[1:] == i[:-1]) & (np.diff(t) <= max_isi)
+    # a burst starts where a short ISI follows a spike that was not in a burst
+    starts_burst = same & np.concatenate([[True], ~same[:-1]])
+    burst_t = t[:-1][starts_burst]
+    counts = window_counts(burst_t, starts, ends)
+    return counts / (n_neurons * (ends - starts))
+
+
+def summarize(cfg, schedule, sizes, spikes, weights, channels):
+    """Per-trial and per-phase readouts as an xarray Dataset.
+
+    spikes: population -> (times_s, neuron_index); weights: pathway -> (t_s,
+    rho array (samples, times)).
+    """
+    ro = cfg.readout
+    cs_on = schedule.cs_on_s
+    cs_end = schedule.cs_off_s.copy()
+    if ro.window_exclude_us:
+        has_us = ~np.isnan(schedule.us_on_s)
+        cs_end[has_us] = schedule.us_on_s[has_us]
+    cs_len = cs_end - cs_on
+    pre_on = cs_on - cs_len
+    pops = [p for p in cfg.network.populations]
+    rate_cs = np.zeros((len(pops), schedule.n_trials))
+    rate_pre = np.zeros_like(rate_cs)
+    rate_trial = np.zeros_like(rate_cs)
+    trial_end = schedule.trial_start_s + cfg.protocol.trial_s
+    for k, pop in enumerate(pops):
+        t, _ = spikes[pop]
+        n = sizes[pop]
+        rate_cs[k] = window_counts(t, cs_on, cs_end) / (n * cs_len)
+        rate_pre[k] = window_counts(t, pre_on, cs_on) / (n * cs_len)
+        rate_trial[k] = window_counts(t, schedule.trial_start_s, trial_end) / (
+            n * cfg.protocol.trial_s)
+    fz_pop = pops.index(ro.freezing_population)
+    freezing = logistic_freezing(rate_cs[fz_pop], ro.freezing_r50_Hz, ro.freezing_slope_Hz)
+    freezing_pre = logistic_freezing(rate_pre[fz_pop], ro.freezing_r50_Hz,
+                                     ro.freezing_slope_Hz)
+    il = [p for p, pc in cfg.network.populations.items() if pc.region == "IL" and pc.kind == "E"]
+    if il:
+        t, i = spikes[il[0]]
+        il_burst = burst_rate(t, i, sizes[il[0]], schedule.trial_start_s, trial_end,
+                              ro.burst_isi_ms * 1e-3)
+    else:
+        il_burst = np.full(schedule.n_trials, np.nan)
+
+    # resting rate: outside the CS, in the first session (before any learning)
+    first = schedule.trial_session == 0
+    rest = np.zeros(len(pops))
+    for k, pop in enumerate(pops):
+        t, _ = spikes[pop]
+        span_s = schedule.session_duration_s[0]
+        in_cs = window_counts(t, cs_on[first], schedule.cs_off_s[first]).sum()
+        total = window_counts(t, np.array([0.0]), np.array([span_s]))[0]
+        rest[k] = (total - in_cs) / (sizes[pop] * (span_s - cfg.protocol.cs_s * first.sum()))
+
+    pathways = list(weights)
+    n_sess = len(schedule.session_start_s)
+    w_end = np.full((len(pathways), n_sess), np.nan)
+    w_start = np.full((len(pathways), n_sess), np.nan)
+    for k, pw in enumerate(pathways):
+        t, rho = weights[pw]
+        mean = rho.mean(axis=0) if rho.size else np.full(len(t), np.nan)
+        for s in range(n_sess):
+            a = schedule.session_start_s[s]
+            b = a + schedule.session_duration_s[s]
+            inside = np.nonzero((t >= a - 1e-9) & (t < b - 1e-9))[0]
+            if len(inside):
+                w_start[k, s] = mean[inside[0]]
+                w_end[k, s] = mean[inside[-1]]
+
+    sessions = cfg.protocol.sessions
+    kinds = [cfg.network.populations[p].kind for p in pops]
+    regions = [cfg.network.populations[p].region for p in pops]
+    ds = xr.Dataset(
+        {
+            "freezing": ("trial", freezing, {"units": "%", "long_name": "freezing during CS"}),
+            "freezing_pre": ("trial", freezing_pre, {"units": "%",
+                                                     "long_name": "freezing before CS"}),
+            "rate_cs": (("population", "trial"), rate_cs, {"units": "Hz"}),
+            "rate_pre": (("population", "trial"), rate_pre, {"units": "Hz"}),
+            "rate_trial": (("population", "trial"), rate_trial, {"units": "Hz"}),
+            "cs_response": (("population", "trial"), rate_cs - rate_pre, {"units": "Hz"}),
+            "il_burst_rate": ("trial", il_burst, {"units": "1/s per neuron"}),
+            "resting_rate": ("population", rest, {"units": "Hz"}),
+            "weight_start": (("pathway", "session"), w_start,
+                             {"long_name": "mean efficacy rho at session start"}),
+            "weight_end": (("pathway", "session"), w_end,
+                           {"long_name": "mean efficacy rho at session end"}),
+        },
+        coords={
+            "trial": np.arange(schedule.n_trials),
+            "phase": ("trial", schedule.trial_phase.astype(str)),
+            "context": ("trial", schedule.trial_context.astype(str)),
+            "session_of_trial": ("trial", schedule.trial_session),
+            "trial_in_session": ("trial", schedule.trial_index_in_session),
+            "trial_start_s": ("trial", schedule.trial_start_s),
+            "trial_time_h": ("trial", schedule.trial_abs_h),
+            "population": pops,
+            "population_kind": ("population", kinds),
+            "population_region": ("population", regions),
+            "population_size": ("population", [sizes[p] for p in pops]),
+            "pathway": pathways,
+            "session": np.arange(n_sess),
+            "session_phase": ("session", [s.phase for s in sessions]),
+            "session_context": ("session", [s.context for s in sessions]),
+            "session_time_h": ("session", schedule.session_abs_h),
+        },
+    )
+    for pw in pathways:
+        t, rho = weights[pw]
+        ds[f"weight_trace_{pw}"] = (("wtime_" + pw,), rho.mean(axis=0) if rho.size
+                                    else np.full(len(t), np.nan))
+        ds = ds.assign_coords({"wtime_" + pw: t})
+    ds = add_phase_summary(ds)
+    check_activity(ds, ro.rate_ceiling_Hz)
+    return ds
+
+
+def add_phase_summary(ds: xr.Dataset) -> xr.Dataset:
+    """Per-phase freezing: mean, first and last block (quarter of the phase)."""
+    phases = []
+    mean, first, last = [], [], []
+    for ph in dict.fromkeys(ds.phase.values.tolist()):
+        f = ds.freezing.values[ds.phase.values == ph]
+        blk = max(1, len(f) // 4) if ph == "extinction" else max(1, min(2, len(f)))
+        phases.append(ph)
+        mean.append(f.mean())
+        first.append(f[:blk].mean())
+        last.append(f[-blk:].mean())
+    return ds.assign(
+        phase_freezing=(("phase_name",), np.array(mean), {"units": "%"}),
+        phase_freezing_first=(("phase_name",), np.array(first), {"units": "%"}),
+        phase_freezing_last=(("phase_name",), np.array(last), {"units": "%"}),
+    ).assign_coords(phase_name=phases)
+
+
+def check_activity(ds: xr.Dataset, ceiling_hz: float) -> None:
+    for var in ("rate_cs", "rate_pre", "rate_trial"):
+        values = ds[var].values
+        if not np.all(np.isfinite(values)):
+            raise RunawayError(f"{var} contains NaN or infinite values")
+        worst = np.unravel_index(np.argmax(values), values.shape)
+        if values[worst] > ceiling_hz:
+            pop = ds.population.values[worst[0]]
+            raise RunawayError(
+                f"runaway activity: {pop} reached {values[worst]:.1f} Hz ({var}, trial "
+                f"{worst[1]}) above readout.rate_ceiling_Hz={ceiling_hz}")

@@ -1,0 +1,152 @@
+"""Run one configuration through the whole protocol and return its data.
+
+Takes a validated :class:`model.config.FearsimConfig`, returns an
+:class:`Outcome` (summary Dataset, spikes Dataset, timings). Knows nothing of
+files beyond the Brian2 build directory, nothing of Hydra or plots.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import xarray as xr
+
+from . import circuit as circuit_mod
+from .config import FearsimConfig, validate
+from .protocol import block_occupancy, build_schedule, occupancy_channels
+from .readout import RunawayError, summarize
+
+
+@dataclass
+class Outcome:
+    summary: xr.Dataset
+    spikes: xr.Dataset
+    device: str
+    timings: dict = field(default_factory=dict)
+    n_synapses: dict = field(default_factory=dict)
+    sizes: dict = field(default_factory=dict)
+
+
+def compiler_available() -> bool:
+    return shutil.which(os.environ.get("CXX", "g++")) is not None or shutil.which("c++") is not None
+
+
+def resolve_device(name: str) -> str:
+    if name == "auto":
+        return "cpp_standalone" if compiler_available() else "runtime"
+    return name
+
+
+def run(cfg: FearsimConfig, progress=None) -> Outcome:
+    """Simulate ``cfg``. Raises RunawayError if activity runs away or is NaN."""
+    import brian2 as b2
+
+    validate(cfg)
+    device = resolve_device(cfg.simulation.device)
+    say = progress or (lambda msg: None)
+    timings = {}
+    t0 = time.perf_counter()
+    build_dir = None
+    if device == "cpp_standalone":
+        build_dir = cfg.simulation.build_dir or tempfile.mkdtemp(prefix="fearsim_build_")
+        b2.set_device("cpp_standalone", directory=build_dir, build_on_run=False)
+        b2.prefs.devices.cpp_standalone.openmp_threads = (
+            cfg.simulation.threads if cfg.simulation.threads > 1 else 0)
+    else:
+        b2.set_device("runtime")
+        b2.prefs.codegen.target = "numpy" if device == "numpy" else "cython"
+    try:
+        b2.defaultclock.dt = cfg.simulation.dt_ms * b2.ms
+        b2.seed(cfg.simulation.seed)
+        np.random.seed(cfg.simulation.seed)
+        schedule = build_schedule(cfg.protocol)
+        channels = occupancy_channels(cfg.network.populations)
+        slow_dt_h = cfg.plasticity.consolidation_dt_min / 60.0
+        occ_fast_values, occ_slow_values = block_occupancy(cfg.protocol, channels, schedule, slow_dt_h)
+        c = circuit_mod.build(cfg, schedule, occ_fast_values, occ_slow_values)
+        fast = b2.Network(*c.fast_objects, name="sessions")
+        slow = b2.Network(*c.slow_objects, name="intervals")
+        sessions = cfg.protocol.sessions
+        for k, s in enumerate(sessions):
+            if device != "cpp_standalone":
+                say(f"session {k + 1}/{len(sessions)}: {s.phase} in context {s.context} "
+                    f"({s.n_trials} trials)")
+            fast.run(schedule.session_duration_s[k] * b2.second)
+            if schedule.interval_h[k] > 0:
+                slow.run(schedule.interval_h[k] * 3600 * b2.second)
+        timings["setup_s"] = time.perf_counter() - t0
+        if device == "cpp_standalone":
+            say(f"building and running C++ standalone project in {build_dir}")
+            t1 = time.perf_counter()
+            b2.device.build(directory=build_dir, compile=True, run=True, with_output=False)
+            timings["build_and_run_s"] = time.perf_counter() - t1
+            timings["simulate_s"] = b2.device._last_run_time
+        spikes = split_spikes(c)
+        weights = {}
+        if c.weight_monitor is not None:
+            t_w = np.asarray(c.weight_monitor.t / b2.second)
+            rho = np.asarray(c.weight_monitor.rho)
+            weights = {name: (t_w, rho[rows]) for name, rows in c.weight_samples.items()}
+        final_v = np.asarray(c.neurons.v / b2.mV)
+        sizes, n_syn = dict(c.sizes), dict(c.n_synapses)
+    finally:
+        if device == "cpp_standalone":
+            b2.device.reinit()
+            b2.device.activate()
+            b2.set_device("runtime")
+            if not cfg.simulation.build_dir and build_dir:
+                shutil.rmtree(build_dir, ignore_errors=True)
+    timings["total_s"] = time.perf_counter() - t0
+    if not np.all(np.isfinite(final_v)):
+        raise RunawayError("membrane potentials became NaN")
+    summary = summarize(cfg, schedule, sizes, spikes, weights, channels)
+    summary["n_synapses"] = (("projection",), np.array(list(n_syn.values()), dtype=np.int64))
+    summary = summary.assign_coords(projection=list(n_syn))
+    return Outcome(summary=summary, spikes=spikes_dataset(spikes, sizes), device=device,
+                   timings=timings, n_synapses=n_syn, sizes=sizes)
+
+
+def split_spikes(c) -> dict:
+    """Population -> (times in s, neuron index within the population)."""
+    import brian2 as b2
+
+    if c.spike_monitor is None:
+        return {name: (np.zeros(0), np.zeros(0, np.int32)) for name in c.pop_slices}
+    t = np.asarray(c.spike_monitor.t / b2.second)
+    i = np.asarray(c.spike_monitor.i[:])
+    out = {}
+    for name, sl in c.pop_slices.items():
+        sel = (i >= sl.start) & (i < sl.stop)
+        out[name] = (t[sel], i[sel] - sl.start)
+    return out
+
+
+def spikes_dataset(spikes, sizes) -> xr.Dataset:
+    """Flat spike times plus per-neuron counts (CF/NWB ragged convention)."""
+    names = list(spikes)
+    offsets = np.concatenate([[0], np.cumsum([sizes[n] for n in names])])
+    times, neurons = [], []
+    for k, name in enumerate(names):
+        t, i = spikes[name]
+        times.append(t)
+        neurons.append(i + offsets[k])
+    t_all = np.concatenate(times) if times else np.zeros(0)
+    n_all = np.concatenate(neurons).astype(np.int32) if neurons else np.zeros(0, np.int32)
+    order = np.lexsort((t_all, n_all))
+    counts = np.bincount(n_all, minlength=int(offsets[-1])).astype(np.int32)
+    pop_of = np.repeat(np.arange(len(names)), [sizes[n] for n in names])
+    return xr.Dataset(
+        {
+            "spike_time": ("spike", t_all[order].astype(np.float32), {"units": "s"}),
+            "spike_count": ("neuron", counts,
+                            {"long_name": "spikes per neuron; spike_time is ordered by neuron"}),
+            "neuron_population": ("neuron", pop_of.astype(np.int16)),
+            "population_offset": ("population", offsets[:-1].astype(np.int32)),
+        },
+        coords={"population": names},
+    )
