@@ -158,7 +158,9 @@ def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray) -
     net = cfg.network
     c = Circuit(channels=occupancy_channels(net.populations))
     pop_sizes = {name: scaled(p.n, net.scale) for name, p in net.populations.items()}
-    in_sizes = {name: scaled(p.n, net.scale) for name, p in net.inputs.items()}
+    # inputs are not scaled: they are cheap, and a tiny network must get the
+    # same number of input synapses per neuron as the full one
+    in_sizes = {name: p.n for name, p in net.inputs.items()}
     c.sizes = {**pop_sizes, **in_sizes}
     c.pop_slices = layout(pop_sizes)
     c.input_slices = layout(in_sizes)
@@ -194,7 +196,8 @@ def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray) -
     c.inputs = inp
     c.fast_objects.append(inp)
     c.slow_objects.append(_slow_runner(
-        inp, "x_res = 1 - (1 - x_res)*exp(-dt_slow/tau_dep_slow)", slow_dt, "recover_inputs"))
+        inp, "x_res = 1 - (1 - x_res)*exp(-dt_slow/tau_dep_slow)", slow_dt, "recover_inputs",
+        order=0))
 
     # ---- populations
     n_neu = sum(pop_sizes.values())
@@ -226,8 +229,9 @@ def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray) -
                          weight="bg_w")
     c.neurons = g
     c.fast_objects += [g, bg]
+    # order: the drive of a step is read before consolidation uses it
     c.slow_objects.append(_slow_runner(g, "cons_drive = 1 - occ_slow(t, nmda_channel)",
-                                       slow_dt, "consolidation_drive"))
+                                       slow_dt, "consolidation_drive", order=0))
 
     # ---- projections
     c.wiring = draw_wiring(cfg, c.sizes, c.pop_slices, c.input_slices)
@@ -292,11 +296,11 @@ def _make_synapses(key, w, inp, g, cfg, ns, slow_dt, c):
         s.tau_early = pl.tau_early_h * 3600 * b2.second
         s.dt_cons = slow_dt
         c.slow_objects.append(_slow_runner(s, plasticity.CONSOLIDATION_CODE, slow_dt,
-                                           "consolidate"))
+                                           "consolidate", order=1))
     return s
 
 
-def _slow_runner(group, code, dt, name):
+def _slow_runner(group, code, dt, name, order=0):
     """A coarse-clock CodeRunner on ``group`` for the interval network.
 
     It is deliberately not put in ``group.contained_objects``: the group runs
@@ -304,4 +308,5 @@ def _slow_runner(group, code, dt, name):
     """
     from brian2.groups.group import CodeRunner
 
-    return CodeRunner(group, "stateupdate", code=code, dt=dt, when="start", name=name)
+    return CodeRunner(group, "stateupdate", code=code, dt=dt, when="start", order=order,
+                      name=name)

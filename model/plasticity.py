@@ -5,7 +5,8 @@ Calcium (Graupner & Brunel 2012 PNAS; Shouval, Bear & Cooper 2002 PNAS)
 Calcium enters only through NMDA receptors, so an antagonist removes it by
 the same factor ``nmda_avail = 1 - occupancy`` that scales the NMDA current:
 
-* a presynaptic spike adds ``C_pre * nmda_avail * B(v_post) / B(-50 mV)``:
+* a presynaptic spike adds ``C_pre * nmda_avail * B(v_post) / B(-50 mV)``
+  (B at the configured [Mg2+]):
   glutamate opens NMDARs, and the Mg2+ block at the postsynaptic voltage
   decides how much calcium flows (Jahr & Stevens 1990);
 * a postsynaptic spike adds ``C_post * nmda_avail * glu``, where ``glu`` is the
@@ -53,7 +54,6 @@ from __future__ import annotations
 
 import math
 
-B_REF = 1.0 / (1.0 + 1.0 / 3.57 * math.exp(-0.062 * -50.0))  # B(-50 mV), [Mg] = 1 mM
 
 STATIC_EXC_MODEL = """
 w_ampa : siemens (constant)
@@ -90,11 +90,14 @@ dt_cons : second (shared, constant)
 """
 
 # The update shared by pre and post events: credit the time above each
-# threshold that the calcium jump (ca_old -> ca) adds, then move rho.
+# threshold that the calcium jump (ca -> ca + dca) adds, move rho, then jump.
+# (No "ca_old = ca" temporary: on the numpy target that is an alias of the
+# array that "ca += ..." then changes in place.)
 _RHO_UPDATE = """
-t_p = tau_ca*(log(clip(ca, theta_p, 1e9)/theta_p) - log(clip(ca_old, theta_p, 1e9)/theta_p))
-t_d = tau_ca*(log(clip(ca, theta_d, 1e9)/theta_d) - log(clip(ca_old, theta_d, 1e9)/theta_d))
+t_p = tau_ca*(log(clip(ca + dca, theta_p, 1e9)/theta_p) - log(clip(ca, theta_p, 1e9)/theta_p))
+t_d = tau_ca*(log(clip(ca + dca, theta_d, 1e9)/theta_d) - log(clip(ca, theta_d, 1e9)/theta_d))
 rho = clip(rho + learn*(gamma_p*(1 - rho)*t_p - gamma_d*rho*t_d)/tau_rho, 0, 1)
+ca += dca
 """
 
 
@@ -108,15 +111,13 @@ g_nmda_post += w_nmda*{eff}*{release}
     if plastic:
         code += f"""
 glu += 1
-ca_old = ca
-ca += ca_amp_pre_spike*nmda_avail_post*B_post/{B_REF!r}
+dca = ca_amp_pre_spike*nmda_avail_post*B_post*(1 + Mg_post/(3.57*mM)*exp(0.062*50))
 """ + _RHO_UPDATE
     return code
 
 
 PLASTIC_ON_POST = """
-ca_old = ca
-ca += ca_amp_post_spike*nmda_avail_post*glu
+dca = ca_amp_post_spike*nmda_avail_post*glu
 """ + _RHO_UPDATE
 
 CONSOLIDATION_CODE = """

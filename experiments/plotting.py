@@ -1,0 +1,67 @@
+"""Figures of one run: freezing per trial across phases, population rates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+PHASE_COLOURS = {
+    "habituation": "#d9d9d9", "conditioning": "#fcbba1", "extinction": "#c6dbef",
+    "recall": "#c7e9c0", "renewal": "#fdd0a2",
+}
+
+
+def shade_phases(ax, phases):
+    """Shade consecutive trials of each phase and label them."""
+    start = 0
+    for k in range(1, len(phases) + 1):
+        if k == len(phases) or phases[k] != phases[start]:
+            ax.axvspan(start - 0.5, k - 0.5, color=PHASE_COLOURS.get(phases[start], "#eee"),
+                       alpha=0.6, lw=0)
+            ax.text((start + k - 1) / 2, 1.01, phases[start], transform=ax.get_xaxis_transform(),
+                    ha="center", va="bottom", fontsize=7)
+            start = k
+
+
+def plot_run(ds, path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    phases = ds.phase.values.tolist()
+    trials = ds.trial.values
+    fig, axes = plt.subplots(2, 1, figsize=(9, 6), sharex=True, constrained_layout=True)
+    ax = axes[0]
+    shade_phases(ax, phases)
+    ax.plot(trials, ds.freezing.values, "o-", color="k", ms=3, label="CS")
+    ax.plot(trials, ds.freezing_pre.values, "-", color="0.5", lw=1, label="pre-CS")
+    ax.set_ylabel("freezing (%)")
+    ax.set_ylim(0, 100)
+    ax.legend(loc="upper right", fontsize=7, frameon=False)
+    ax = axes[1]
+    shade_phases(ax, phases)
+    cmap = plt.get_cmap("tab20")
+    for k, pop in enumerate(ds.population.values):
+        ax.plot(trials, ds.rate_cs.sel(population=pop).values, lw=1, color=cmap(k % 20),
+                label=str(pop))
+    ax.set_yscale("symlog", linthresh=1.0)
+    ax.set_ylabel("CS-window rate (Hz)")
+    ax.set_xlabel("trial")
+    ax.legend(ncol=5, fontsize=6, frameon=False, loc="upper left")
+    fig.suptitle(f"fearsim run {ds.attrs.get('run_id', '')}", fontsize=9)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def phase_table(ds) -> str:
+    """Per-phase summary lines for the terminal."""
+    lines = [f"{'phase':<13}{'trials':>7}{'freezing %':>12}{'first':>8}{'last':>8}"]
+    for k, ph in enumerate(ds.phase_name.values):
+        n = int(np.sum(ds.phase.values == ph))
+        lines.append(f"{ph:<13}{n:>7}{float(ds.phase_freezing[k]):>12.1f}"
+                     f"{float(ds.phase_freezing_first[k]):>8.1f}"
+                     f"{float(ds.phase_freezing_last[k]):>8.1f}")
+    return "\n".join(lines)

@@ -1,0 +1,160 @@
+"""Calibration driver: run the default protocol over several seeds and check targets.
+
+Usage:
+    python scripts/calibrate.py [--seeds 1,2,3] [--block none,sys,il] [--verbose] key=value ...
+
+key=value are OmegaConf dotlist overrides (e.g. network.scale=0.3). Runs
+seeds one after another (one simulation at a time). Prints per-seed metrics,
+mean +/- SD, and PASS/FAIL for the targets of MODEL.md 7.1 / 7.2:
+
+  habituation <= 15%; end of conditioning (last 2 trials) >= 60%;
+  last extinction block (last 5 of 20) <= half of end of conditioning;
+  recall <= 40%; renewal >= recall + 20 points;
+  resting rates: E 0.1-3 Hz, I 5-20 Hz;
+  NMDA block (occupancy 0.95, extinction session; systemic and IL-local):
+  recall >= 1.5 x control recall and extinction first block > last block.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from omegaconf import OmegaConf
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from model import simulate  # noqa: E402
+from model.config import FearsimConfig  # noqa: E402
+from model.readout import RunawayError  # noqa: E402
+
+GROUPS = [("network", "fear_circuit"), ("synapses", "default"), ("plasticity", "calcium"),
+          ("protocol", "fear_extinction"), ("readout", "default"), ("simulation", "default"),
+          ("paths", "default")]
+BLOCKS = {
+    "none": [],
+    "sys": ["protocol.block.occupancy=0.95", "protocol.block.sessions=[2]"],
+    "il": ["protocol.block.occupancy=0.95", "protocol.block.sessions=[2]",
+           "protocol.block.regions=[IL]"],
+}
+
+
+def make_cfg(overrides):
+    root = Path(__file__).resolve().parents[1] / "configs"
+    base = OmegaConf.structured(FearsimConfig)
+    parts = {g: OmegaConf.load(root / g / f"{f}.yaml") for g, f in GROUPS}
+    cfg = OmegaConf.merge(base, parts, OmegaConf.from_dotlist(overrides))
+    return OmegaConf.to_object(cfg)
+
+
+def metrics(ds):
+    f, ph = ds.freezing.values, ds.phase.values
+    sel = {p: f[ph == p] for p in dict.fromkeys(ph.tolist())}
+    ext = sel["extinction"]
+    blk = max(1, len(ext) // 4)
+    m = {
+        "hab": sel["habituation"].mean(),
+        "cond_end": sel["conditioning"][-2:].mean(),
+        "ext_first": ext[:blk].mean(),
+        "ext_last": ext[-blk:].mean(),
+        "recall": sel["recall"].mean(),
+        "renewal": sel["renewal"].mean(),
+    }
+    rest = {str(p): float(r) for p, r in zip(ds.population.values, ds.resting_rate.values)}
+    kinds = {str(p): str(k) for p, k in zip(ds.population.values, ds.population_kind.values)}
+    return m, rest, kinds
+
+
+def run_one(overrides, verbose=False):
+    cfg = make_cfg(overrides)
+    t = time.time()
+    try:
+        out = simulate.run(cfg)
+    except RunawayError as e:
+        print(f"   RUNAWAY: {e}")
+        return None
+    ds = out.summary
+    m, rest, kinds = metrics(ds)
+    if verbose:
+        np.set_printoptions(precision=1, suppress=True, linewidth=220)
+        print("   freezing", ds.freezing.values)
+        cem = list(ds.population.values).index("CeM")
+        print("   CeM cs  ", ds.rate_cs.values[cem])
+        for p in ds.population.values:
+            print(f"   {p:9s} rest {rest[str(p)]:6.2f} cs:",
+                  ds.rate_cs.sel(population=p).values[[0, 4, 9, 10, 19, 29, 30, 34]])
+        print(ds.weight_end.to_pandas().round(3).to_string())
+    print(f"   ({time.time() - t:.0f}s) " + " ".join(f"{k}={v:.1f}" for k, v in m.items()))
+    return m, rest, kinds
+
+
+def ms(a):
+    a = np.asarray(a, dtype=float)
+    return f"{a.mean():6.1f} +/- {a.std(ddof=1) if len(a) > 1 else 0:5.1f}"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", default="1,2,3,4,5")
+    ap.add_argument("--block", default="none")
+    ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--build-dir", default="/tmp/fearsim_cal_build")
+    ap.add_argument("overrides", nargs="*")
+    a = ap.parse_args()
+    seeds = [int(s) for s in a.seeds.split(",")]
+    extra = list(a.overrides)
+    if a.build_dir and not any(o.startswith("simulation.build_dir") for o in extra):
+        extra.append(f"simulation.build_dir={a.build_dir}")
+    results = {}
+    for blk in a.block.split(","):
+        results[blk] = []
+        for s in seeds:
+            print(f"[{blk}] seed {s}", flush=True)
+            r = run_one(extra + BLOCKS[blk] + [f"simulation.seed={s}"], a.verbose)
+            if r is not None:
+                results[blk].append(r)
+    checks = []
+    if results.get("none"):
+        ctrl = results["none"]
+        M = {k: np.array([r[0][k] for r in ctrl]) for k in ctrl[0][0]}
+        print("control (n=%d):" % len(ctrl))
+        for k, v in M.items():
+            print(f"  {k:10s} {ms(v)}")
+        checks += [
+            ("habituation <= 15", M["hab"].mean() <= 15),
+            ("cond_end >= 60", M["cond_end"].mean() >= 60),
+            ("ext_last <= cond_end/2", M["ext_last"].mean() <= M["cond_end"].mean() / 2),
+            ("recall <= 40", M["recall"].mean() <= 40),
+            ("renewal >= recall + 20", M["renewal"].mean() >= M["recall"].mean() + 20),
+        ]
+        kinds = ctrl[0][2]
+        print("resting rates (Hz):")
+        for p in kinds:
+            v = np.array([r[1][p] for r in ctrl])
+            lo, hi = (0.1, 3.0) if kinds[p] == "E" else (5.0, 20.0)
+            ok = lo <= v.mean() <= hi
+            checks.append((f"rest {p} in [{lo},{hi}]", ok))
+            print(f"  {p:9s} {kinds[p]} {ms(v)} {'ok' if ok else 'OUT'}")
+        for blk in ("sys", "il"):
+            if results.get(blk):
+                B = {k: np.array([r[0][k] for r in results[blk]]) for k in M}
+                print(f"block {blk} (n={len(results[blk])}):")
+                for k, v in B.items():
+                    print(f"  {k:10s} {ms(v)}")
+                checks += [
+                    (f"{blk}: recall >= 1.5 x control", B["recall"].mean()
+                     >= 1.5 * M["recall"].mean()),
+                    (f"{blk}: within-session decline", B["ext_first"].mean()
+                     > B["ext_last"].mean()),
+                ]
+    if results.get("none"):
+        n_pass = sum(ok for _, ok in checks)
+        for name, ok in checks:
+            print(f"  {'PASS' if ok else 'FAIL'}  {name}")
+        print(f"SCORE {n_pass}/{len(checks)}")
+
+
+if __name__ == "__main__":
+    main()

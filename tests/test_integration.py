@@ -1,0 +1,89 @@
+"""A tiny network through the short protocol, on both Brian2 devices."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from model import simulate
+from model.readout import RunawayError
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ["experiment=tiny"]
+
+
+@pytest.fixture(scope="module")
+def runtime_runs(compose):
+    cfg = compose(TINY + ["simulation.device=runtime"])
+    first = simulate.run(cfg)
+    second = simulate.run(cfg)
+    return cfg, first, second
+
+
+def test_same_seed_gives_identical_results(runtime_runs):
+    _, a, b = runtime_runs
+    xr.testing.assert_identical(a.summary, b.summary)
+    xr.testing.assert_identical(a.spikes, b.spikes)
+
+
+def test_conditioning_raises_the_cem_cs_response(runtime_runs):
+    _, out, _ = runtime_runs
+    ds = out.summary
+    cem = ds.cs_response.sel(population="CeM")
+    before = float(cem.where(ds.phase == "habituation", drop=True).mean())
+    after = float(cem.where(ds.phase == "conditioning", drop=True)[-2:].mean())
+    assert after > before + 1.0, (before, after)
+    # CS->LA synapses potentiated during conditioning (NMDA-calcium rule)
+    w = ds.weight_end.sel(pathway="cs_la")
+    assert float(w.isel(session=1)) > float(w.isel(session=0))
+
+
+def test_nmda_block_during_conditioning_prevents_cs_la_potentiation(compose):
+    cfg = compose(TINY + ["simulation.device=runtime", "protocol.block.occupancy=0.95",
+                          "protocol.block.sessions=[1]", "protocol.block.regions=[LA]"])
+    ds = simulate.run(cfg).summary
+    w = ds.weight_end.sel(pathway="cs_la")
+    assert float(w.isel(session=1)) <= float(w.isel(session=0)) + 1e-3
+
+
+def test_runaway_activity_is_reported_not_stored(compose):
+    cfg = compose(TINY + ["simulation.device=runtime", "network.background_rate_Hz=40000",
+                          "readout.rate_ceiling_Hz=50"])
+    with pytest.raises(RunawayError, match="runaway"):
+        simulate.run(cfg)
+
+
+def test_standalone_cli_writes_results_file_and_figure(tmp_path):
+    out = tmp_path / "results"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    r = subprocess.run([sys.executable, "-m", "experiments.run", *TINY,
+                        "simulation.device=cpp_standalone", f"paths.results_dir={out}"],
+                       cwd=tmp_path, capture_output=True, text=True, env=env, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    path = Path(r.stdout.strip().splitlines()[-1])
+    assert path.is_absolute() and path.exists() and path.parent == out.resolve()
+    assert path.with_suffix(".png").exists()
+    assert not list(out.glob("*.tmp"))
+    with xr.open_dataset(path, engine="h5netcdf") as ds:
+        assert ds.freezing.dims == ("trial",)
+        assert set(ds.phase.values) == {"habituation", "conditioning", "extinction", "recall",
+                                        "renewal"}
+        assert set(ds.context.values) == {"A", "B"}
+        for key in ("config_yaml", "brian2_version", "fearsim_version", "git_commit", "device",
+                    "seed", "wall_time_s"):
+            assert key in ds.attrs
+        assert ds.attrs["device"] == "cpp_standalone"
+        freezing = ds.freezing.values
+    with xr.open_dataset(path, engine="h5netcdf", group="spikes") as sp:
+        assert int(sp.spike_count.sum()) == sp.sizes["spike"]
+    assert np.all((freezing >= 0) & (freezing <= 100))
+    # a finished run is found and not computed again
+    r2 = subprocess.run([sys.executable, "-m", "experiments.run", *TINY,
+                         "simulation.device=cpp_standalone", f"paths.results_dir={out}"],
+                        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)
+    assert r2.returncode == 0 and "already finished" in r2.stderr
+    assert r2.stdout.strip().splitlines()[-1] == str(path)
