@@ -86,6 +86,20 @@ def run_one(overrides, verbose=False):
             print(f"   {p:9s} rest {rest[str(p)]:6.2f} cs:",
                   ds.rate_cs.sel(population=p).values[[0, 4, 9, 10, 19, 29, 30, 34]])
         print(ds.weight_end.to_pandas().round(3).to_string())
+        from model.protocol import build_schedule
+        sch = build_schedule(cfg.protocol)
+        sp = out.spikes
+        pop_of = np.repeat(sp.neuron_population.values, sp.spike_count.values)
+        st = sp.spike_time.values
+        us = ~np.isnan(sch.us_on_s)
+        names = list(sp.population.values)
+        line = []
+        for p in ("LA_E", "LA_I", "BLA_fear", "IL_E", "IL_I", "CeM"):
+            tt = np.sort(st[pop_of == names.index(p)])
+            n = int(ds.population_size.sel(population=p))
+            cnt = (np.searchsorted(tt, sch.cs_off_s[us]) - np.searchsorted(tt, sch.us_on_s[us]))
+            line.append(f"{p} {cnt.mean() / (n * cfg.protocol.us_s):.1f}")
+        print("   US-window rates (Hz):", ", ".join(line))
     print(f"   ({time.time() - t:.0f}s) " + " ".join(f"{k}={v:.1f}" for k, v in m.items()))
     return m, rest, kinds
 
