@@ -91,8 +91,39 @@ class Wiring:
                 {k: cat(v) for k, v in self.values.items()})
 
 
+class Values:
+    """Run-time values of one run, applied in one of two ways.
+
+    Runtime devices: set on the objects at once. C++ standalone: kept and
+    handed to the binary as ``run_args`` (``items()``), so the generated code
+    never contains a run-time value and one build serves every run of the
+    same structure (Brian2 applies command-line values over the script's).
+    """
+
+    def __init__(self, defer: bool):
+        self.defer = defer
+        self._items = []
+
+    def set(self, obj, var: str, value) -> None:
+        if self.defer:
+            self._items.append((obj, var, value))
+        else:
+            setattr(obj, var, value)
+
+    def set_timed_array(self, ta, values) -> None:
+        if self.defer:
+            self._items.append((ta, None, values))
+
+    def items(self) -> dict:
+        out = {}
+        for obj, var, value in self._items:
+            out[obj if var is None else getattr(obj, var)] = value
+        return out
+
+
 @dataclass
 class Circuit:
+    values: Values = None
     neurons: object = None
     inputs: object = None
     synapses: dict = field(default_factory=dict)  # synapse set -> Synapses
@@ -151,12 +182,18 @@ def draw_wiring(cfg, sizes: dict, pop_slices: dict, input_slices: dict) -> dict:
     return sets
 
 
-def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray) -> Circuit:
-    """Create every Brian2 object of one run; nothing is run here."""
+def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray,
+          defer_values: bool = False) -> Circuit:
+    """Create every Brian2 object of one run; nothing is run here.
+
+    With ``defer_values`` (C++ standalone), run-time values are collected in
+    ``circuit.values`` instead of being set (see :class:`Values`).
+    """
     import brian2 as b2
 
     net = cfg.network
     c = Circuit(channels=occupancy_channels(net.populations))
+    c.values = val = Values(defer_values)
     pop_sizes = {name: scaled(p.n, net.scale) for name, p in net.populations.items()}
     # inputs are not scaled: they are cheap, and a tiny network must get the
     # same number of input synapses per neuron as the full one
@@ -172,6 +209,10 @@ def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray) -
         "occ_slow": b2.TimedArray(occ_slow, dt=slow_dt, name="occ_slow"),
     }
     ns = dict(c.timed_arrays)
+    val.set_timed_array(c.timed_arrays["stim"], schedule.stim)
+    val.set_timed_array(c.timed_arrays["occ_fast"], occ_fast)
+    val.set_timed_array(c.timed_arrays["occ_slow"], occ_slow)
+    rng = np.random.default_rng(cfg.simulation.seed)
 
     # ---- inputs
     n_in = max(1, sum(in_sizes.values()))
@@ -186,13 +227,13 @@ def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray) -
         values = np.zeros(n_in)
         for name, sl in c.input_slices.items():
             values[sl] = getattr(net.inputs[name], field_name)
-        setattr(inp, var, values * unit)
+        val.set(inp, var, values * unit)
     channel = np.zeros(n_in, dtype=np.int32)
     for name, sl in c.input_slices.items():
         channel[sl] = STIM_CHANNELS.index(name)
-    inp.stim_channel = channel
+    inp.stim_channel = channel  # structural: which input is which
     inp.x_res = 1.0
-    inp.dt_slow = slow_dt
+    val.set(inp, "dt_slow", slow_dt)
     c.inputs = inp
     c.fast_objects.append(inp)
     c.slow_objects.append(_slow_runner(
@@ -201,16 +242,25 @@ def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray) -
 
     # ---- populations
     n_neu = sum(pop_sizes.values())
+    # Background: net.background_rate_Hz of Poisson spikes per neuron, drawn
+    # as one binomial count per step (what PoissonInput does), with a fixed
+    # function name so that the generated code is identical from run to run
+    from brian2.input.binomial import BinomialFunction
+
+    ns["background_binomial"] = BinomialFunction(
+        100, net.background_rate_Hz / 100.0 * cfg.simulation.dt_ms * 1e-3,
+        name="background_binomial")
     g = b2.NeuronGroup(n_neu, neurons.NEURON_EQS, threshold=neurons.THRESHOLD,
                        reset=neurons.RESET, refractory=neurons.REFRACTORY, method="euler",
                        namespace=ns, name="neurons")
     units = {"C": b2.farad, "gL": b2.siemens, "EL": b2.volt, "Vt": b2.volt, "Vr": b2.volt,
              "tref": b2.second, "a_ad": b2.siemens, "b_ad": b2.amp, "tau_ad": b2.second,
              "nmda_scale": 1, "bg_w": b2.siemens}
-    for var, values in neurons.population_arrays(net.populations, pop_sizes).items():
-        setattr(g, var, values * units[var])
+    params = neurons.population_arrays(net.populations, pop_sizes)
+    for var, values in params.items():
+        val.set(g, var, values * units[var])
     for var, value in neurons.synaptic_constants(cfg.synapses).items():
-        setattr(g, var, value)
+        val.set(g, var, value)
     chan = np.zeros(n_neu, dtype=np.int32)
     popidx = np.zeros(n_neu, dtype=np.int32)
     for k, (name, pop) in enumerate(net.populations.items()):
@@ -220,15 +270,17 @@ def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray) -
     g.population = popidx
     g.nmda_avail = 1.0
     g.cons_drive = 1.0
-    g.v = "EL + (Vt - EL)*rand()"
+    # initial voltages drawn here from the run seed: identical on every device
+    v0 = params["EL"] + (params["Vt"] - params["EL"]) * rng.random(n_neu)
+    val.set(g, "v", v0 * b2.volt)
     # NMDA availability follows the occupancy schedule; 1 ms is far finer
     # than any drug or session time scale
     g.run_regularly("nmda_avail = 1 - occ_fast(t, nmda_channel)", dt=1 * b2.ms, when="start",
                     name="occupancy_update")
-    bg = b2.PoissonInput(g, "g_ampa", N=100, rate=net.background_rate_Hz / 100.0 * b2.Hz,
-                         weight="bg_w")
+    g.run_regularly("g_ampa += background_binomial()*bg_w", when="synapses",
+                    name="background")
     c.neurons = g
-    c.fast_objects += [g, bg]
+    c.fast_objects.append(g)
     # order: the drive of a step is read before consolidation uses it
     c.slow_objects.append(_slow_runner(g, "cons_drive = 1 - occ_slow(t, nmda_channel)",
                                        slow_dt, "consolidation_drive", order=0))
@@ -242,7 +294,7 @@ def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray) -
             c.n_synapses[name] = b - a
         if not w.blocks:
             continue
-        c.synapses[key] = _make_synapses(key, w, inp, g, cfg, ns, slow_dt, c)
+        c.synapses[key] = _make_synapses(key, w, inp, g, cfg, ns, slow_dt, c, val)
 
     # ---- monitors
     if cfg.readout.record_spikes:
@@ -265,7 +317,7 @@ def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray) -
     return c
 
 
-def _make_synapses(key, w, inp, g, cfg, ns, slow_dt, c):
+def _make_synapses(key, w, inp, g, cfg, ns, slow_dt, c, val):
     import brian2 as b2
 
     pl = cfg.plasticity
@@ -287,14 +339,14 @@ def _make_synapses(key, w, inp, g, cfg, ns, slow_dt, c):
     s.connect(i=i, j=j)
     units = {"w_ampa": b2.siemens, "w_nmda": b2.siemens, "w_gaba": b2.siemens}
     for var, arr in values.items():
-        setattr(s, var, arr * units.get(var, 1))
+        val.set(s, var, arr * units.get(var, 1))
     c.fast_objects.append(s)
     if key == "input_plastic":
         for var, value in plasticity.plastic_values(pl).items():
-            setattr(s, var, value)
-        s.k_capture = pl.capture_rate_per_h / (3600 * b2.second)
-        s.tau_early = pl.tau_early_h * 3600 * b2.second
-        s.dt_cons = slow_dt
+            val.set(s, var, value)
+        val.set(s, "k_capture", pl.capture_rate_per_h / (3600 * b2.second))
+        val.set(s, "tau_early", pl.tau_early_h * 3600 * b2.second)
+        val.set(s, "dt_cons", slow_dt)
         c.slow_objects.append(_slow_runner(s, plasticity.CONSOLIDATION_CODE, slow_dt,
                                            "consolidate", order=1))
     return s

@@ -93,7 +93,7 @@ def population_arrays(populations, sizes) -> dict:
 
 def synaptic_constants(syn) -> dict:
     """Shared synaptic constants of the neuron group, with units."""
-    from brian2 import mM, mV, ms
+    from brian2 import mM, ms, mV
 
     return {
         "E_ampa": syn.E_ampa_mV * mV,

@@ -54,7 +54,6 @@ from __future__ import annotations
 
 import math
 
-
 STATIC_EXC_MODEL = """
 w_ampa : siemens (constant)
 w_nmda : siemens (constant)
@@ -109,7 +108,7 @@ g_ampa_post += w_ampa*{eff}*{release}
 g_nmda_post += w_nmda*{eff}*{release}
 """
     if plastic:
-        code += f"""
+        code += """
 glu += 1
 dca = ca_amp_pre_spike*nmda_avail_post*B_post*(1 + Mg_post/(3.57*mM)*exp(0.062*50))
 """ + _RHO_UPDATE

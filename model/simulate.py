@@ -7,11 +7,13 @@ files beyond the Brian2 build directory, nothing of Hydra or plots.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
-import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import xarray as xr
@@ -42,50 +44,84 @@ def resolve_device(name: str) -> str:
     return name
 
 
-def run(cfg: FearsimConfig, progress=None) -> Outcome:
-    """Simulate ``cfg``. Raises RunawayError if activity runs away or is NaN."""
+def run(cfg: FearsimConfig, progress=None, build_root=None) -> Outcome:
+    """Simulate ``cfg``. Raises RunawayError if activity runs away or is NaN.
+
+    C++ standalone reuses a cached build of the same structure (see
+    :mod:`model.device`); ``build_root`` overrides the cache folder.
+    """
     import brian2 as b2
 
+    from . import device as dev
+
     validate(cfg)
+    # Brian2 names code objects uniquely among live objects: collect the
+    # previous run's objects so a repeated run generates identical code
+    gc.collect()
     device = resolve_device(cfg.simulation.device)
     say = progress or (lambda msg: None)
     timings = {}
     t0 = time.perf_counter()
-    build_dir = None
-    if device == "cpp_standalone":
-        build_dir = cfg.simulation.build_dir or tempfile.mkdtemp(prefix="fearsim_build_")
-        b2.set_device("cpp_standalone", directory=build_dir, build_on_run=False)
+    standalone = device == "cpp_standalone"
+    slot = None
+    results_rel = f"results_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    if standalone:
+        if cfg.simulation.build_dir:
+            directory = Path(cfg.simulation.build_dir).resolve()
+            directory.mkdir(parents=True, exist_ok=True)
+        else:
+            slot = dev.acquire_slot(dev.structure_hash(cfg), Path(build_root) if build_root
+                                    else None)
+            directory = slot.directory
+        dev.make_clock_order_deterministic()
+        b2.set_device("cpp_standalone", directory=str(directory), build_on_run=False)
         b2.prefs.devices.cpp_standalone.openmp_threads = (
             cfg.simulation.threads if cfg.simulation.threads > 1 else 0)
+        b2.get_device().seed(dev.EnvSeed())
     else:
         b2.set_device("runtime")
         b2.prefs.codegen.target = "numpy" if device == "numpy" else "cython"
+        b2.seed(cfg.simulation.seed)
     try:
         b2.defaultclock.dt = cfg.simulation.dt_ms * b2.ms
-        b2.seed(cfg.simulation.seed)
-        np.random.seed(cfg.simulation.seed)
         schedule = build_schedule(cfg.protocol)
         channels = occupancy_channels(cfg.network.populations)
         slow_dt_h = cfg.plasticity.consolidation_dt_min / 60.0
-        occ_fast_values, occ_slow_values = block_occupancy(cfg.protocol, channels, schedule, slow_dt_h)
-        c = circuit_mod.build(cfg, schedule, occ_fast_values, occ_slow_values)
+        occ_fast_values, occ_slow_values = block_occupancy(cfg.protocol, channels, schedule,
+                                                           slow_dt_h)
+        c = circuit_mod.build(cfg, schedule, occ_fast_values, occ_slow_values,
+                              defer_values=standalone)
         fast = b2.Network(*c.fast_objects, name="sessions")
         slow = b2.Network(*c.slow_objects, name="intervals")
         sessions = cfg.protocol.sessions
         for k, s in enumerate(sessions):
-            if device != "cpp_standalone":
+            if not standalone:
                 say(f"session {k + 1}/{len(sessions)}: {s.phase} in context {s.context} "
                     f"({s.n_trials} trials)")
             fast.run(schedule.session_duration_s[k] * b2.second)
             if schedule.interval_h[k] > 0:
                 slow.run(schedule.interval_h[k] * 3600 * b2.second)
         timings["setup_s"] = time.perf_counter() - t0
-        if device == "cpp_standalone":
-            say(f"building and running C++ standalone project in {build_dir}")
+        if standalone:
+            before = dev.binary_mtime(directory)
             t1 = time.perf_counter()
-            b2.device.build(directory=build_dir, compile=True, run=True, with_output=False)
-            timings["build_and_run_s"] = time.perf_counter() - t1
-            timings["simulate_s"] = b2.device._last_run_time
+            b2.device.build(directory=str(directory), compile=True, run=False,
+                            with_output=False)
+            timings["build_s"] = time.perf_counter() - t1
+            timings["compiled"] = dev.binary_mtime(directory) != before
+            if slot is not None:
+                if timings["compiled"]:
+                    slot.log_build(timings["build_s"])
+                slot.mark_compiled()
+            say(("compiled" if timings["compiled"] else "reused") + f" build in {directory}; "
+                "simulating all sessions")
+            os.environ[dev.SEED_ENV] = str(cfg.simulation.seed)
+            t2 = time.perf_counter()
+            b2.device.run(directory=str(directory), results_directory=results_rel,
+                          with_output=False, run_args=c.values.items())
+            timings["simulate_s"] = time.perf_counter() - t2
+        else:
+            timings["simulate_s"] = time.perf_counter() - t0 - timings["setup_s"]
         spikes = split_spikes(c)
         weights = {}
         if c.weight_monitor is not None:
@@ -95,12 +131,13 @@ def run(cfg: FearsimConfig, progress=None) -> Outcome:
         final_v = np.asarray(c.neurons.v / b2.mV)
         sizes, n_syn = dict(c.sizes), dict(c.n_synapses)
     finally:
-        if device == "cpp_standalone":
+        if standalone:
+            shutil.rmtree(directory / results_rel, ignore_errors=True)
             b2.device.reinit()
             b2.device.activate()
             b2.set_device("runtime")
-            if not cfg.simulation.build_dir and build_dir:
-                shutil.rmtree(build_dir, ignore_errors=True)
+            if slot is not None:
+                slot.release()
     timings["total_s"] = time.perf_counter() - t0
     if not np.all(np.isfinite(final_v)):
         raise RunawayError("membrane potentials became NaN")
