@@ -139,7 +139,10 @@ def _sweep_jobs(sweep_dir: Path) -> tuple[list[list[str]], str | None]:
         h = cfg.get("hydra", {})
         args = (h.get("overrides") or {}).get("task") or []
         params = (h.get("sweeper") or {}).get("params")
-        return expand_sweep(args, params), (h.get("runtime") or {}).get("cwd")
+        try:
+            return expand_sweep(args, params), (h.get("runtime") or {}).get("cwd")
+        except Exception as exc:  # e.g. glob() over a config group outside Hydra
+            log(f"cannot expand the sweep of multirun.yaml ({exc}); using the manifest")
     # only a manifest: its jobs are all we know
     seen = {}
     for r in read_manifest(sweep_dir):
@@ -251,6 +254,12 @@ def assemble(points: list[Point], dims: list[str], source: str) -> tuple[xr.Data
             if seed is None:
                 seed = yaml.safe_load(attrs.get("config_yaml", "{}"))["simulation"]["seed"]
             p.coords.setdefault(SEED_DIM, int(seed))
+            absent = [d for d in dims if d not in p.coords]
+            if absent:  # --params keys that are not overrides: read the run's config
+                fl = flatten(yaml.safe_load(attrs.get("config_yaml", "{}")) or {})
+                for d in absent:
+                    if d in fl:
+                        p.coords[d] = coord_value(fl[d])
     if not loaded:
         raise SystemExit(f"fearsim-collect: no finished runs under {source}")
     if SEED_DIM not in dims:

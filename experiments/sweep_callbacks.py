@@ -116,8 +116,17 @@ def expand_sweep(arguments: list[str], sweeper_params: dict | None = None) -> li
     from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
+    loader = None
+    try:  # glob(*) over a config group needs Hydra's config loader (set in a live sweep)
+        from hydra.core.global_hydra import GlobalHydra
+
+        if GlobalHydra.instance().is_initialized():
+            loader = GlobalHydra.instance().config_loader()
+    except Exception:
+        loader = None
     params = [f"{k}={v}" for k, v in (sweeper_params or {}).items()]
-    parsed = OverridesParser.create().parse_overrides(params + list(arguments))
+    parsed = OverridesParser.create(config_loader=loader).parse_overrides(
+        params + list(arguments))
     batches = BasicSweeper.split_arguments(parsed, None)
     return [list(job) for job in batches[0]] if batches else [[]]
 
@@ -150,6 +159,24 @@ def fmt_s(seconds: float) -> str:
     h, rem = divmod(seconds, 3600)
     m, s = divmod(rem, 60)
     return f"{h}h{m:02d}m{s:02d}s" if h else (f"{m}m{s:02d}s" if m else f"{s}s")
+
+
+def estimate_eta(records: list[dict], remaining: int, elapsed: float) -> float:
+    """Seconds left: remaining jobs x median job time / jobs running at once.
+
+    The median keeps a first run's compilation from dominating; the effective
+    concurrency (busy job-seconds per elapsed second) covers parallel launchers.
+    """
+    if not remaining:
+        return 0.0
+    walls = sorted(float(r.get("wall_s", 0.0)) for r in records
+                   if r.get("status") in ("done", "failed"))
+    if not walls:  # only skips so far
+        walls = sorted(float(r.get("wall_s", 0.0)) for r in records) or [float("nan")]
+    median = walls[len(walls) // 2]
+    busy = sum(float(r.get("wall_s", 0.0)) for r in records)
+    concurrency = max(1.0, busy / elapsed) if elapsed and elapsed > 0 else 1.0
+    return remaining * median / concurrency
 
 
 class SweepProgress(Callback):
@@ -199,14 +226,15 @@ class SweepProgress(Callback):
             say(f"job {config.hydra.job.num} raised {job_return._return_value!r}")
         info = read_sweep_json(sweep_dir) or {}
         since = info.get("started")
-        c = count(read_manifest(sweep_dir), since)
+        records = [r for r in read_manifest(sweep_dir)
+                   if since is None or r.get("time", 0) >= since]
+        c = count(records)
         finished = sum(c.values())
         if finished % self.every:
             return
         total = int(info.get("total") or 0)
         elapsed = time.time() - since if since else float("nan")
-        remaining = max(total - finished, 0)
-        eta = elapsed / finished * remaining if finished and total else float("nan")
+        eta = estimate_eta(records, max(total - finished, 0), elapsed) if total else float("nan")
         of = f"/{total}" if total else ""
         say(f"{finished}{of} finished: {c['done']} done, {c['skipped']} skipped, "
             f"{c['failed']} failed; elapsed {fmt_s(elapsed)}, ETA {fmt_s(eta)}")

@@ -1,0 +1,217 @@
+"""Sweeps: multirun with manifest and progress, compile once, kill and resume,
+collect, compare, cohorts, launchers (joblib, submitit local: slow).
+
+Every test runs the tiny network in C++ standalone with one build cache for
+the whole session (FEARSIM_BUILD_CACHE in a session temp folder): the first
+sweep compiles once (about a minute), every later run reuses the build.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from experiments import collect as collect_mod
+from experiments import compare as compare_mod
+from experiments.sweep_callbacks import read_manifest
+
+ROOT = Path(__file__).resolve().parents[1]
+KEY = "network.projections.cs_la.w_ampa_nS"  # a run-time parameter: no rebuild
+VALUES = "2.5,3.0,3.5"
+BASE = ["experiment=tiny", "simulation.device=cpp_standalone"]
+# everything that says where or how fast, not what: differs between equal sweeps
+NOT_DATA = ["run_path", "wall_time_s", "build_s", "simulate_s", "compiled"]
+
+
+@pytest.fixture(scope="session")
+def build_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("build_cache")
+
+
+def _env(cache: Path) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), FEARSIM_BUILD_CACHE=str(cache),
+               MPLBACKEND="Agg")
+    env.pop("FEARSIM_SEED", None)
+    return env
+
+
+def _cmd(results: Path, sweep: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "experiments.run", "-m", *BASE,
+            f"paths.results_dir={results}", f"hydra.sweep.dir={sweep}", *args]
+
+
+def _sweep(cache, results, sweep, *args, timeout=900):
+    r = subprocess.run(_cmd(results, sweep, *args), cwd=ROOT, env=_env(cache),
+                       capture_output=True, text=True, timeout=timeout)
+    assert r.returncode == 0, r.stderr[-4000:]
+    return r
+
+
+def _builds(cache: Path) -> int:
+    return sum(len(f.read_text().splitlines()) for f in cache.glob("*/builds.log"))
+
+
+@pytest.fixture(scope="session")
+def first_sweep(build_cache, tmp_path_factory):
+    """3 run-time values plus one invalid value (fails, the sweep goes on)."""
+    base = tmp_path_factory.mktemp("sweep_a")
+    results, sweep = base / "runs", base / "sweep"
+    t0 = time.perf_counter()
+    r = _sweep(build_cache, results, sweep, f"{KEY}={VALUES},-1.0")
+    return {"results": results, "sweep": sweep, "proc": r, "wall": time.perf_counter() - t0}
+
+
+def test_runtime_sweep_builds_once_and_collects(first_sweep, build_cache, capsys):
+    r, sweep = first_sweep["proc"], first_sweep["sweep"]
+    assert r.stdout.strip().splitlines()[-1] == str(sweep.resolve())
+    assert (sweep / "multirun.yaml").exists() and (sweep / "sweep.json").exists()
+    # progress: per-job status lines, counts and an ETA, the failure with its overrides
+    assert "4/4 finished: 3 done, 0 skipped, 1 failed" in r.stderr
+    assert "ETA" in r.stderr
+    assert f"FAILED (experiment=tiny" in r.stderr and f"{KEY}=-1.0" in r.stderr
+    statuses = sorted(rec["status"] for rec in read_manifest(sweep))
+    assert statuses == ["done", "done", "done", "failed"]
+    # compile once: one build for the whole sweep
+    assert _builds(build_cache) == 1
+
+    assert collect_mod.main([str(sweep)]) == 0
+    out = capsys.readouterr()
+    path = Path(out.out.strip().splitlines()[-1])
+    assert path == (sweep / "collected.nc").resolve() and path.exists()
+    assert "failed" in out.err and "1 of 4 points" in out.err
+    with xr.open_dataset(path, engine="h5netcdf") as ds:
+        assert ds.freezing.dims == (KEY, "seed", "trial")
+        assert ds.phase_freezing.dims == (KEY, "seed", "phase_name")
+        assert ds.weight_end.dims == (KEY, "seed", "pathway", "session")
+        np.testing.assert_allclose(ds[KEY].values, [-1.0, 2.5, 3.0, 3.5])
+        assert ds.seed.values.tolist() == [1]
+        assert ds.status.values[:, 0].tolist() == ["failed", "done", "done", "done"]
+        assert np.all(np.isnan(ds.freezing.sel({KEY: -1.0}).values))
+        assert np.all(np.isfinite(ds.freezing.sel({KEY: [2.5, 3.0, 3.5]}).values))
+        assert int(np.nansum(ds.compiled.values)) <= 1
+        assert len(set(ds.run_id.values[1:, 0].tolist())) == 3
+        for v in ds.run_path.values[1:, 0]:
+            assert Path(v).exists()
+
+
+def test_kill_and_resume_gives_identical_collection(first_sweep, build_cache, tmp_path):
+    results, sweep = tmp_path / "runs", tmp_path / "sweep"
+    cmd = _cmd(results, sweep, f"{KEY}={VALUES}")
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(build_cache), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.time() + 600
+        while time.time() < deadline and not list(results.glob("[!.]*.nc")):
+            assert proc.poll() is None, "the sweep ended before it could be killed"
+            time.sleep(0.2)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its simulation binary
+        proc.wait()
+    done_before = len(list(results.glob("[!.]*.nc")))
+    assert 1 <= done_before < 3
+    # the partial sweep collects, missing points NaN
+    partial, missing = collect_mod.collect(sweep)
+    assert len(missing) == 3 - done_before
+    assert int(partial.freezing.isnull().all("trial").sum()) == 3 - done_before
+
+    r = _sweep(build_cache, results, sweep, f"{KEY}={VALUES}")
+    assert f"{done_before} skipped" in r.stderr
+    resumed, missing = collect_mod.collect(sweep)
+    assert not missing
+    reference, _ = collect_mod.collect(first_sweep["sweep"])
+    reference = reference.sel({KEY: [2.5, 3.0, 3.5]})
+    xr.testing.assert_identical(resumed.drop_vars(NOT_DATA).drop_attrs(),
+                                reference.drop_vars(NOT_DATA).drop_attrs())
+    assert _builds(build_cache) == 1
+
+
+def test_compare_prints_config_diff_metrics_and_writes_plot(first_sweep, capsys, tmp_path):
+    runs = sorted(first_sweep["results"].glob("*.nc"))
+    assert len(runs) == 3
+    out_png = tmp_path / "cmp.png"
+    assert compare_mod.main([str(runs[0]), str(runs[1]), "--out", str(out_png)]) == 0
+    text = capsys.readouterr().out
+    assert "config differences (1 keys):" in text
+    assert any(line.strip().startswith(f"{KEY}:") for line in text.splitlines())
+    assert "freezing recall (%)" in text and "extinction index" in text
+    assert "w cs_la end" in text
+    assert text.strip().splitlines()[-1] == str(out_png.resolve())
+    assert out_png.exists() and out_png.stat().st_size > 1000
+    # a whole sweep folder compares too
+    assert compare_mod.main([str(first_sweep["sweep"])]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert Path(last).exists() and Path(last).parent == first_sweep["sweep"].resolve()
+
+
+def test_partial_sweep_reports_missing_points_as_nan(first_sweep, tmp_path, capsys):
+    """A sweep folder that expects a point nobody ran: NaN there, reported."""
+    sweep = tmp_path / "partial"
+    sweep.mkdir()
+    info = json.loads((first_sweep["sweep"] / "sweep.json").read_text())
+    extra = [o if not o.startswith(KEY + "=") else f"{KEY}=4.0" for o in info["jobs"][1]]
+    info["jobs"] = info["jobs"][1:] + [extra]
+    (sweep / "sweep.json").write_text(json.dumps(info))
+    (sweep / "manifest.jsonl").write_text((first_sweep["sweep"] / "manifest.jsonl").read_text())
+    assert collect_mod.main([str(sweep), "--out", str(tmp_path / "c.nc")]) == 0
+    err = capsys.readouterr().err
+    assert "1 of 4 points have no run" in err and f"{KEY}=4.0" in err
+    with xr.open_dataset(tmp_path / "c.nc", engine="h5netcdf") as ds:
+        np.testing.assert_allclose(ds[KEY].values, [2.5, 3.0, 3.5, 4.0])
+        assert np.all(np.isnan(ds.phase_freezing.sel({KEY: 4.0}).values))
+        assert np.all(np.isfinite(ds.phase_freezing.sel({KEY: 3.0}).values))
+        assert ds.status.sel({KEY: 4.0}).item() == "missing"
+        assert json.loads(ds.attrs["missing_json"])[0][KEY] == 4.0
+
+
+def test_results_folder_collects_and_cohort_statistics(first_sweep, capsys):
+    """A plain results folder: the differing config key becomes the dimension."""
+    ds, missing = collect_mod.collect(first_sweep["results"])
+    assert not missing and ds.freezing.dims == (KEY, "seed", "trial")
+    # treat the three runs as three subjects of one cohort
+    subjects = ds.rename({KEY: "subject"}).squeeze("seed", drop=True).rename(subject="seed")
+    summ = collect_mod.cohort_summary(subjects, drop=0.3)
+    assert summ.cohort_freezing_mean.dims == ("phase_name",)
+    assert int(summ.cohort_n.sel(phase_name="recall")) == 3
+    rec = subjects.phase_freezing.sel(phase_name="recall")
+    ref = subjects.phase_freezing_last.sel(phase_name="conditioning")
+    np.testing.assert_array_equal(summ.responder.values, (rec <= 0.7 * ref).values.astype(float))
+    assert float(summ.responder_fraction) == pytest.approx(float(summ.responder.mean()))
+    sem = float(subjects.phase_freezing.sel(phase_name="recall").std(ddof=1)) / np.sqrt(3)
+    assert float(summ.cohort_freezing_sem.sel(phase_name="recall")) == pytest.approx(sem)
+
+
+def test_cohort_jitter_is_per_subject_and_reproducible():
+    from experiments.cohort import factor
+
+    a = [factor(k, KEY, 0.2) for k in range(5)]
+    assert a == [factor(k, KEY, 0.2) for k in range(5)]
+    assert len(set(a)) == 5 and all(0.3 < x < 3 for x in a)
+    assert factor(3, KEY, 0.2) != factor(3, "network.projections.il_itc.w_ampa_nS", 0.2)
+
+
+@pytest.mark.slow
+def test_joblib_launcher_two_workers(build_cache, tmp_path):
+    results, sweep = tmp_path / "runs", tmp_path / "sweep"
+    r = _sweep(build_cache, results, sweep, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2",
+               "simulation.seed=1,2")
+    assert "2/2 finished" in r.stderr
+    ds, missing = collect_mod.collect(sweep)
+    assert not missing and ds.seed.values.tolist() == [1, 2]
+    assert np.all(np.isfinite(ds.phase_freezing.values))
+
+
+@pytest.mark.slow
+def test_submitit_local_launcher(build_cache, tmp_path):
+    results, sweep = tmp_path / "runs", tmp_path / "sweep"
+    _sweep(build_cache, results, sweep, "hydra/launcher=submitit_local",
+           "hydra.launcher.timeout_min=20", "simulation.seed=3,4", timeout=1500)
+    assert sorted(r["status"] for r in read_manifest(sweep)) == ["done", "done"]
+    ds, missing = collect_mod.collect(sweep)
+    assert not missing and ds.seed.values.tolist() == [3, 4]
