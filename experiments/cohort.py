@@ -13,7 +13,8 @@ Two ways to run a cohort:
 
       python -m experiments.cohort --subjects 12 --dir cohorts/c1 \\
           --jitter network.projections.cs_la.w_ampa_nS=0.2 experiment=tiny
-      # prints:  fearsim-run -m hydra.searchpath=[file://.../cohorts/c1] +subject=glob(*) experiment=tiny
+      # prints:  fearsim-run -m 'hydra.searchpath=[file://.../cohorts/c1]' \\
+      #              +subject=s0000,s0001,...,s0011 experiment=tiny
       fearsim-collect SWEEP --params simulation.seed --cohort
 
 * plain override lines (one subject per line) for xargs, GNU parallel or a
@@ -106,7 +107,9 @@ def main(argv: list[str] | None = None) -> int:
             print(" ".join(a.overrides + [f"{k}={x}" for k, x in v.items()]))
         return 0
     root = write_group(values, a.dir)
-    print(f"fearsim-run -m 'hydra.searchpath=[file://{root}]' '+subject=glob(*)' "
+    # an explicit list: Hydra's glob() does not see a search path given on the command line
+    names = ",".join(f"s{v['simulation.seed']:04d}" for v in values)
+    print(f"fearsim-run -m 'hydra.searchpath=[file://{root}]' +subject={names} "
           + " ".join(a.overrides))
     return 0
 

@@ -184,7 +184,7 @@ def points_from_sweep(sweep_dir: Path, params: list[str] | None) -> tuple[list[P
         if prev is None or ok or prev.get("status") == "failed":
             by_job[key] = r
     points = []
-    for job, ov in zip(jobs, parsed):
+    for job, ov in zip(jobs, parsed, strict=True):
         p = Point(coords={}, overrides=list(job))
         rec = by_job.get(tuple(job))
         if rec and rec.get("status") in ("done", "skipped") and rec.get("path") \
@@ -299,7 +299,7 @@ def assemble(points: list[Point], dims: list[str], source: str) -> tuple[xr.Data
     for v in var_names:
         src = next(ds[v] for ds in aligned if v in ds.data_vars)
         arr = np.full(shape + src.shape, np.nan, dtype=np.float64)
-        for (ix, _), ds in zip(present, aligned):
+        for (ix, _), ds in zip(present, aligned, strict=True):
             if v in ds.data_vars:
                 arr[ix] = ds[v].values
         out_vars[v] = (tuple(dims) + src.dims, arr, dict(src.attrs))
@@ -314,7 +314,7 @@ def assemble(points: list[Point], dims: list[str], source: str) -> tuple[xr.Data
             kind = first.values.dtype.kind
             fill = "" if kind in "OUS" else np.nan
             arr = np.full(shape + first.shape, fill, dtype=object if kind in "OUS" else float)
-            for (ix, _), ds in zip(present, aligned):
+            for (ix, _), ds in zip(present, aligned, strict=True):
                 if c in ds.coords:
                     arr[ix] = ds[c].values
             out_vars[c] = (tuple(dims) + first.dims, arr.astype(str) if kind in "OUS" else arr)
@@ -350,7 +350,7 @@ def assemble(points: list[Point], dims: list[str], source: str) -> tuple[xr.Data
     missing = [p for ix, p in cell.items() if p.path is None]
     for ix in np.ndindex(*shape):
         if ix not in cell:
-            missing.append(Point(coords={d: index[d][i] for d, i in zip(dims, ix)}))
+            missing.append(Point(coords={d: index[d][i] for d, i in zip(dims, ix, strict=True)}))
     missing += lost
     first_attrs = loaded[id(present[0][1])][1]
     ds.attrs.update({
@@ -456,8 +456,8 @@ def cohort_table(ds: xr.Dataset, summary: xr.Dataset) -> str:
     other = [d for d in summary.cohort_freezing_mean.dims if d != "phase_name"]
     points = list(np.ndindex(*[summary.sizes[d] for d in other])) if other else [()]
     for ix in points:
-        sel = {d: summary[d].values[i] for d, i in zip(other, ix)}
-        s = summary.isel({d: i for d, i in zip(other, ix)})
+        sel = {d: summary[d].values[i] for d, i in zip(other, ix, strict=True)}
+        s = summary.isel({d: i for d, i in zip(other, ix, strict=True)})
         head = ", ".join(f"{d}={v}" for d, v in sel.items()) or "all"
         lines.append(f"{head}: n={int(s.cohort_n.max())}, responders "
                      f"{float(s.responder_fraction):.2f} of {int(s.responder_n)}")

@@ -157,11 +157,11 @@ def main(argv: list[str] | None = None) -> int:
     loaded = [load(p) for p in paths]
     flats = [f for _, f in loaded]
     diff = config_diff(flats, a.all_keys)
-    rids = [ds.attrs.get("run_id", p.stem) for p, (ds, _) in zip(paths, loaded)]
+    rids = [ds.attrs.get("run_id", p.stem) for p, (ds, _) in zip(paths, loaded, strict=True)]
     labels = [r[:8] for r in rids]
 
     print(f"{len(paths)} runs:")
-    for lab, p in zip(labels, paths):
+    for lab, p in zip(labels, paths, strict=True):
         print(f"  {lab}  {p}")
     print()
     if len(paths) > 1:

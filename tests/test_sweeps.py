@@ -75,7 +75,7 @@ def test_runtime_sweep_builds_once_and_collects(first_sweep, build_cache, capsys
     # progress: per-job status lines, counts and an ETA, the failure with its overrides
     assert "4/4 finished: 3 done, 0 skipped, 1 failed" in r.stderr
     assert "ETA" in r.stderr
-    assert f"FAILED (experiment=tiny" in r.stderr and f"{KEY}=-1.0" in r.stderr
+    assert "FAILED (experiment=tiny" in r.stderr and f"{KEY}=-1.0" in r.stderr
     statuses = sorted(rec["status"] for rec in read_manifest(sweep))
     assert statuses == ["done", "done", "done", "failed"]
     # compile once: one build for the whole sweep
