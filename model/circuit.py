@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import neurons, plasticity
+from . import neurons, plasticity, synaptogenesis
 from .protocol import STIM_CHANNELS, STIM_DT_S, Schedule, occupancy_channels
 
 
@@ -86,7 +86,9 @@ class Wiring:
         self.blocks[name] = (start, start + len(i))
 
     def arrays(self):
-        cat = (lambda parts: np.concatenate(parts) if parts else np.zeros(0))
+        def cat(parts):
+            return np.concatenate(parts) if parts else np.zeros(0)
+
         return (cat(self.i).astype(np.int32), cat(self.j).astype(np.int32),
                 {k: cat(v) for k, v in self.values.items()})
 
@@ -133,6 +135,13 @@ class Circuit:
     input_slices: dict = field(default_factory=dict)
     spike_monitor: object = None
     weight_monitor: object = None
+    candidates: object = None
+    candidate_blocks: dict = field(default_factory=dict)  # pathway -> (start, stop)
+    candidate_post_region: object = None  # region index of each candidate's target
+    spine_monitor: object = None
+    chain_monitor: object = None
+    chain_rows: dict = field(default_factory=dict)  # region -> monitored neuron
+    regions: list = field(default_factory=list)
     weight_samples: dict = field(default_factory=dict)  # pathway -> rows of the monitor
     timed_arrays: dict = field(default_factory=dict)
     fast_objects: list = field(default_factory=list)
@@ -183,6 +192,7 @@ def draw_wiring(cfg, sizes: dict, pop_slices: dict, input_slices: dict) -> dict:
 
 
 def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray,
+          opto_fast: np.ndarray, manip_slow: np.ndarray,
           defer_values: bool = False) -> Circuit:
     """Create every Brian2 object of one run; nothing is run here.
 
@@ -193,6 +203,7 @@ def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray,
 
     net = cfg.network
     c = Circuit(channels=occupancy_channels(net.populations))
+    c.regions = list(dict.fromkeys(p.region for p in net.populations.values()))
     c.values = val = Values(defer_values)
     pop_sizes = {name: scaled(p.n, net.scale) for name, p in net.populations.items()}
     # inputs are not scaled: they are cheap, and a tiny network must get the
@@ -207,11 +218,15 @@ def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray,
         "occ_fast": b2.TimedArray(occ_fast, dt=cfg.protocol.trial_s * b2.second,
                                   name="occ_fast"),
         "occ_slow": b2.TimedArray(occ_slow, dt=slow_dt, name="occ_slow"),
+        "opto": b2.TimedArray(opto_fast * b2.pA, dt=STIM_DT_S * b2.second, name="opto"),
+        "manip_slow": b2.TimedArray(manip_slow, dt=slow_dt, name="manip_slow"),
     }
     ns = dict(c.timed_arrays)
     val.set_timed_array(c.timed_arrays["stim"], schedule.stim)
     val.set_timed_array(c.timed_arrays["occ_fast"], occ_fast)
     val.set_timed_array(c.timed_arrays["occ_slow"], occ_slow)
+    val.set_timed_array(c.timed_arrays["opto"], opto_fast * b2.pA)
+    val.set_timed_array(c.timed_arrays["manip_slow"], manip_slow)
     rng = np.random.default_rng(cfg.simulation.seed)
 
     # ---- inputs
@@ -250,7 +265,8 @@ def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray,
     ns["background_binomial"] = BinomialFunction(
         100, net.background_rate_Hz / 100.0 * cfg.simulation.dt_ms * 1e-3,
         name="background_binomial")
-    g = b2.NeuronGroup(n_neu, neurons.NEURON_EQS, threshold=neurons.THRESHOLD,
+    g = b2.NeuronGroup(n_neu, neurons.NEURON_EQS + synaptogenesis.NEURON_CHAIN_VARS,
+                       threshold=neurons.THRESHOLD,
                        reset=neurons.RESET, refractory=neurons.REFRACTORY, method="euler",
                        namespace=ns, name="neurons")
     units = {"C": b2.farad, "gL": b2.siemens, "EL": b2.volt, "Vt": b2.volt, "Vr": b2.volt,
@@ -263,11 +279,32 @@ def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray,
         val.set(g, var, value)
     chan = np.zeros(n_neu, dtype=np.int32)
     popidx = np.zeros(n_neu, dtype=np.int32)
+    chan_e = np.zeros(n_neu, dtype=np.int32)
+    chan_i = np.zeros(n_neu, dtype=np.int32)
+    region_idx = np.zeros(n_neu, dtype=np.int32)
     for k, (name, pop) in enumerate(net.populations.items()):
-        chan[c.pop_slices[name]] = c.channels.index((pop.region, pop.kind))
-        popidx[c.pop_slices[name]] = k
+        sl = c.pop_slices[name]
+        chan[sl] = c.channels.index((pop.region, pop.kind))
+        popidx[sl] = k
+        region_idx[sl] = c.regions.index(pop.region)
+        # the region's principal and interneuron NMDARs drive its BDNF chain
+        same = [(r, kd) for r, kd in c.channels if r == pop.region]
+        chan_e[sl] = c.channels.index((pop.region, "E")) if (pop.region, "E") in same \
+            else chan[sl][0]
+        chan_i[sl] = c.channels.index((pop.region, "I")) if (pop.region, "I") in same \
+            else chan[sl][0]
     g.nmda_channel = chan
     g.population = popidx
+    g.nmda_channel_E = chan_e
+    g.nmda_channel_I = chan_i
+    g.region_index = region_idx
+    g.pool = 1.0
+    g.protein = 1.0
+    sg = cfg.synaptogenesis
+    g.activity = sg.activity_ref
+    for var, value in synaptogenesis.chain_values(sg).items():
+        val.set(g, var, value)
+    val.set(g, "dt_chain", slow_dt)
     g.nmda_avail = 1.0
     g.cons_drive = 1.0
     # initial voltages drawn here from the run seed: identical on every device
@@ -281,9 +318,19 @@ def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray,
                     name="background")
     c.neurons = g
     c.fast_objects.append(g)
-    # order: the drive of a step is read before consolidation uses it
-    c.slow_objects.append(_slow_runner(g, "cons_drive = 1 - occ_slow(t, nmda_channel)",
-                                       slow_dt, "consolidation_drive", order=0))
+    # order: the chain and the consolidation drive of a step are computed
+    # before consolidation and spine turnover use them. Capture of early
+    # changes needs free NMDARs (Burgos-Robles et al. 2007) and synaptic
+    # proteins (protein-synthesis-dependent consolidation, Santini et al.
+    # 2004); the protein pool is 1 at baseline.
+    c.slow_objects.append(_slow_runner(g, synaptogenesis.CHAIN_UPDATE, slow_dt, "bdnf_chain",
+                                       order=0))
+    c.slow_objects.append(_slow_runner(
+        g, "cons_drive = (1 - occ_slow(t_protocol, nmda_channel))*protein", slow_dt,
+        "consolidation_drive", order=1))
+    # advance the protocol clock after every other slow update of the step
+    c.slow_objects.append(_slow_runner(g, "t_protocol += dt_chain", slow_dt, "protocol_clock",
+                                       order=100))
 
     # ---- projections
     c.wiring = draw_wiring(cfg, c.sizes, c.pop_slices, c.input_slices)
@@ -295,6 +342,22 @@ def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray,
         if not w.blocks:
             continue
         c.synapses[key] = _make_synapses(key, w, inp, g, cfg, ns, slow_dt, c, val)
+
+    if sg.enabled and sg.pathways:
+        _build_candidates(c, cfg, g, ns, slow_dt, val, rng)
+    # one principal neuron per region stands for the region's chain (all of
+    # them share the same drives)
+    rows = {}
+    for name, pop in net.populations.items():
+        if pop.kind == "E" and pop.region not in rows:
+            rows[pop.region] = c.pop_slices[name].start
+    c.chain_rows = rows
+    c.chain_monitor = b2.StateMonitor(g, ["pool", "bdnf", "mtor", "protein", "cons_drive"],
+                                      record=np.array(list(rows.values())),
+                                      dt=sg.spine_dt_h * 3600 * b2.second, when="end",
+                                      name="chain")
+    _detach(c.chain_monitor)
+    c.slow_objects.append(c.chain_monitor)
 
     # ---- monitors
     if cfg.readout.record_spikes:
@@ -315,6 +378,66 @@ def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray,
                                            name="weights")
         c.fast_objects.append(c.weight_monitor)
     return c
+
+
+def _build_candidates(c, cfg, g, ns, slow_dt, val, rng):
+    """The pre-allocated pool of candidate synapses (model/synaptogenesis.py)."""
+    import brian2 as b2
+
+    sg, pl, net = cfg.synaptogenesis, cfg.plasticity, cfg.network
+    wiring = Wiring()
+    f0 = synaptogenesis.baseline_fraction(sg)
+    draw = np.random.default_rng(net.wiring_seed + 7919)
+    for name, cp in sg.pathways.items():
+        pre_sl, post_sl = c.pop_slices[cp.pre], c.pop_slices[cp.post]
+        n_pre, n_post = pre_sl.stop - pre_sl.start, post_sl.stop - post_sl.start
+        k = in_degree(cp.p, net.populations[cp.pre].n, n_pre)
+        pre_idx = np.concatenate([draw.choice(n_pre, size=k, replace=False)
+                                  for _ in range(n_post)]) + pre_sl.start
+        post_idx = np.repeat(np.arange(n_post), k) + post_sl.start
+        wiring.add(name, pre_idx, post_idx, w_ampa=cp.w_ampa_nS * 1e-9,
+                   w_nmda=cp.w_nmda_nS * 1e-9, w_min_frac=0.0)
+    i, j, values = wiring.arrays()
+    model = plasticity.PLASTIC_MODEL + synaptogenesis.CANDIDATE_VARS
+    s = b2.Synapses(g, g, model=model,
+                    on_pre=plasticity.exc_on_pre("exists", plastic=True, gate="exists"),
+                    on_post=plasticity.plastic_on_post(gate="exists"),
+                    delay=cfg.synapses.delay_ms * b2.ms, method="exact", namespace=ns,
+                    name="syn_candidates")
+    s.connect(i=i, j=j)
+    units = {"w_ampa": b2.siemens, "w_nmda": b2.siemens}
+    for var, arr in values.items():
+        val.set(s, var, arr * units.get(var, 1))
+    n = len(i)
+    exists = (rng.random(n) < f0).astype(float)  # baseline density, drawn per run seed
+    val.set(s, "exists", exists)
+    # baseline synapses are at their turnover steady state: weak, not yet stable
+    val.set(s, "rho", np.full(n, sg.rho_new))
+    val.set(s, "rho_stable", np.full(n, sg.rho_new))
+    for var, value in plasticity.plastic_values(pl).items():
+        val.set(s, var, value)
+    for var, value in synaptogenesis.candidate_values(sg).items():
+        val.set(s, var, value)
+    val.set(s, "k_capture", pl.capture_rate_per_h / (3600 * b2.second))
+    val.set(s, "tau_early", pl.tau_early_h * 3600 * b2.second)
+    val.set(s, "dt_cons", slow_dt)
+    c.candidates = s
+    c.candidate_blocks = dict(wiring.blocks)
+    region_of = np.zeros(len(g), dtype=np.int32)
+    for name, pop in net.populations.items():
+        region_of[c.pop_slices[name]] = c.regions.index(pop.region)
+    c.candidate_post_region = region_of[j]
+    c.n_synapses.update({f"candidates:{k}": b - a for k, (a, b) in wiring.blocks.items()})
+    c.fast_objects.append(s)
+    c.slow_objects.append(_slow_runner(s, plasticity.CONSOLIDATION_CODE, slow_dt,
+                                       "consolidate_candidates", order=2))
+    c.slow_objects.append(_slow_runner(s, synaptogenesis.SPINE_UPDATE, slow_dt,
+                                       "spine_turnover", order=3))
+    c.spine_monitor = b2.StateMonitor(s, ["exists", "n_formed"], record=True,
+                                      dt=sg.spine_dt_h * 3600 * b2.second, when="end",
+                                      name="spines")
+    _detach(c.spine_monitor)
+    c.slow_objects.append(c.spine_monitor)
 
 
 def _make_synapses(key, w, inp, g, cfg, ns, slow_dt, c, val):
@@ -348,15 +471,25 @@ def _make_synapses(key, w, inp, g, cfg, ns, slow_dt, c, val):
         val.set(s, "tau_early", pl.tau_early_h * 3600 * b2.second)
         val.set(s, "dt_cons", slow_dt)
         c.slow_objects.append(_slow_runner(s, plasticity.CONSOLIDATION_CODE, slow_dt,
-                                           "consolidate", order=1))
+                                           "consolidate", order=2))
     return s
+
+
+def _detach(monitor) -> None:
+    """Let a slow-network monitor record a group that runs in the fast network.
+
+    Brian2 refuses a monitor whose source is not in the same network; the
+    monitor only reads the group's arrays, which exist in both.
+    """
+    monitor._dependencies = set()
 
 
 def _slow_runner(group, code, dt, name, order=0):
     """A coarse-clock CodeRunner on ``group`` for the interval network.
 
     It is deliberately not put in ``group.contained_objects``: the group runs
-    in the spiking network and the runner in the slow one.
+    in the spiking network and the runner in the slow one. In its code ``t``
+    is the *group's* (spiking) clock: use ``t_protocol`` for protocol time.
     """
     from brian2.groups.group import CodeRunner
 

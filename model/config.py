@@ -10,8 +10,10 @@ YAML carries no units and a sweep override must say what it means.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from .pharmacology import PharmacologyConfig, PharmacologyError, validate_pharmacology
 
 PHASES = ("habituation", "conditioning", "extinction", "recall", "renewal")
 CONTEXTS = ("A", "B")
@@ -127,6 +129,69 @@ class PlasticityConfig:
 
 
 # --------------------------------------------------------------------------
+# synaptogenesis (MODEL.md section 5; model/synaptogenesis.py)
+# --------------------------------------------------------------------------
+@dataclass
+class CandidatePathwayConfig:
+    pre: str = "IL_E"
+    post: str = "IL_E"
+    p: float = 0.05  # candidate in-degree = p x N_pre at scale 1
+    w_ampa_nS: float = 0.5
+    w_nmda_nS: float = 0.1
+
+
+@dataclass
+class SynaptogenesisConfig:
+    enabled: bool = False
+    pathways: dict[str, CandidatePathwayConfig] = field(default_factory=dict)
+    k_translation: float = 1.0
+    k_suppression: float = 10.0
+    tau_suppression_h: float = 6.0
+    k_release: float = 4.0
+    burst_exponent: float = 4.0
+    k_protein: float = 1.5
+    tau_pool_h: float = 3.0
+    tau_bdnf_h: float = 1.0
+    tau_desens_h: float = 0.75
+    tau_mtor_h: float = 0.4
+    tau_protein_h: float = 48.0
+    tau_translation_h: float = 4.0
+    formation_per_day: float = 0.1
+    elimination_per_day: float = 0.3
+    rho_new: float = 0.1
+    rho_stable: float = 0.5
+    activity_ref: float = 1.0  # Hz, postsynaptic rate at which the gate is 1
+    activity_tau_s: float = 10.0
+    activity_relax_h: float = 1.0
+    gate_max: float = 3.0
+    spine_dt_h: float = 2.0  # sampling of spine counts
+
+
+@dataclass
+class ManipulationConfig:
+    """A manipulation of one kind, per region or population, per session.
+
+    kind: silence | stimulate (optogenetic-like current into ``targets``
+    populations during ``epoch`` of ``sessions``); rapamycin | trkb_block |
+    bdnf (local infusion into ``targets`` regions starting ``offset_h`` after
+    the start of each listed session, lasting ``duration_h``, at ``level``).
+    """
+
+    kind: str = "silence"
+    targets: list[str] = field(default_factory=list)
+    sessions: list[int] = field(default_factory=list)
+    epoch: str = "session"  # session | cs | iti | us (silence/stimulate)
+    amplitude_pA: float = 300.0
+    level: float = 1.0
+    offset_h: float = 0.0
+    duration_h: float = 6.0
+
+
+MANIPULATION_KINDS = ("silence", "stimulate", "rapamycin", "trkb_block", "bdnf")
+EPOCHS = ("session", "cs", "iti", "us")
+
+
+# --------------------------------------------------------------------------
 # protocol
 # --------------------------------------------------------------------------
 @dataclass
@@ -166,6 +231,7 @@ class ProtocolConfig:
     cs_onset_s: float = 2.0  # CS onset within the trial
     sessions: list[SessionConfig] = field(default_factory=list)
     block: BlockConfig = field(default_factory=BlockConfig)
+    tail_h: float = 0.0  # slow dynamics simulated after the last session
 
 
 # --------------------------------------------------------------------------
@@ -207,7 +273,10 @@ class FearsimConfig:
     network: NetworkConfig = field(default_factory=NetworkConfig)
     synapses: SynapsesConfig = field(default_factory=SynapsesConfig)
     plasticity: PlasticityConfig = field(default_factory=PlasticityConfig)
+    synaptogenesis: SynaptogenesisConfig = field(default_factory=SynaptogenesisConfig)
+    pharmacology: PharmacologyConfig = field(default_factory=PharmacologyConfig)
     protocol: ProtocolConfig = field(default_factory=ProtocolConfig)
+    manipulations: list[ManipulationConfig] = field(default_factory=list)
     readout: ReadoutConfig = field(default_factory=ReadoutConfig)
     simulation: SimulationConfig = field(default_factory=SimulationConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
@@ -328,6 +397,49 @@ def validate(cfg: FearsimConfig) -> FearsimConfig:
                  f"session indices 0..{len(pr.sessions) - 1}", blk.sessions)
     _require(blk.after_h >= 0, "protocol.block.after_h", "must be >= 0", blk.after_h)
 
+    _require(pr.tail_h >= 0, "protocol.tail_h", "must be >= 0", pr.tail_h)
+
+    sg = cfg.synaptogenesis
+    pops = set(net.populations)
+    for name, cp in sg.pathways.items():
+        key = f"synaptogenesis.pathways.{name}"
+        _require(cp.pre in pops, f"{key}.pre", f"one of {sorted(pops)}", cp.pre)
+        _require(cp.post in pops, f"{key}.post", f"one of {sorted(pops)}", cp.post)
+        _require(0 < cp.p <= 1, f"{key}.p", "must be in (0, 1]", cp.p)
+        _positive(cp, key, ("w_ampa_nS", "w_nmda_nS"), strict=False)
+    _positive(sg, "synaptogenesis", ("tau_pool_h", "tau_bdnf_h", "tau_desens_h", "tau_mtor_h", "tau_suppression_h",
+                                     "tau_protein_h", "tau_translation_h", "activity_tau_s", "activity_relax_h", "spine_dt_h",
+                                     "activity_ref"))
+    _positive(sg, "synaptogenesis", ("k_translation", "k_suppression", "k_release", "burst_exponent",
+                                     "k_protein", "formation_per_day", "elimination_per_day",
+                                     "gate_max"), strict=False)
+    _unit_interval(sg, "synaptogenesis", ("rho_new", "rho_stable"))
+    _require(sg.rho_stable > sg.rho_new, "synaptogenesis.rho_stable",
+             f"must exceed synaptogenesis.rho_new={sg.rho_new}", sg.rho_stable)
+
+    for i, m in enumerate(cfg.manipulations):
+        key = f"manipulations[{i}]"
+        _require(m.kind in MANIPULATION_KINDS, f"{key}.kind", f"one of {MANIPULATION_KINDS}",
+                 m.kind)
+        _require(m.epoch in EPOCHS, f"{key}.epoch", f"one of {EPOCHS}", m.epoch)
+        allowed = pops if m.kind in ("silence", "stimulate") else regions
+        what = "populations" if m.kind in ("silence", "stimulate") else "regions"
+        _require(len(m.targets) > 0 and all(t in allowed for t in m.targets),
+                 f"{key}.targets", f"one or more {what} of {sorted(allowed)}", m.targets)
+        _require(len(m.sessions) > 0 and all(0 <= k < len(pr.sessions) for k in m.sessions),
+                 f"{key}.sessions", f"session indices 0..{len(pr.sessions) - 1}", m.sessions)
+        _require(m.amplitude_pA >= 0, f"{key}.amplitude_pA", "must be >= 0", m.amplitude_pA)
+        _require(m.duration_h > 0, f"{key}.duration_h", "must be > 0", m.duration_h)
+        if m.kind in ("rapamycin", "trkb_block"):
+            _require(0 <= m.level <= 1, f"{key}.level", "a block fraction in [0, 1]", m.level)
+        else:
+            _require(m.level >= 0, f"{key}.level", "must be >= 0", m.level)
+
+    try:
+        validate_pharmacology(cfg.pharmacology, len(pr.sessions), sorted(regions))
+    except PharmacologyError as exc:
+        raise ConfigError(str(exc)) from exc
+
     ro = cfg.readout
     _require(ro.freezing_population in net.populations, "readout.freezing_population",
              f"one of {sorted(net.populations)}", ro.freezing_population)
@@ -341,44 +453,3 @@ def validate(cfg: FearsimConfig) -> FearsimConfig:
     _require(sim.seed >= 0, "simulation.seed", "must be >= 0", sim.seed)
     _require(sim.threads >= 1, "simulation.threads", "must be >= 1", sim.threads)
     return cfg
-
-
-def from_dict(data: dict, cls=FearsimConfig):
-    """Build a dataclass tree from plain data, refusing unknown keys.
-
-    Hydra does this for the command line; this is for tests and for reading
-    a stored config back without Hydra.
-    """
-    if not is_dataclass(cls):
-        return data
-    known = {f.name: f for f in fields(cls)}
-    kwargs = {}
-    for key, value in (data or {}).items():
-        if key not in known:
-            raise ConfigError(f"unknown key '{key}' in {cls.__name__}; allowed: {sorted(known)}")
-        kwargs[key] = _convert(value, known[key].type, f"{cls.__name__}.{key}")
-    return cls(**kwargs)
-
-
-_NESTED = {
-    "NetworkConfig": NetworkConfig, "SynapsesConfig": SynapsesConfig,
-    "PlasticityConfig": PlasticityConfig, "ProtocolConfig": ProtocolConfig,
-    "ReadoutConfig": ReadoutConfig, "SimulationConfig": SimulationConfig,
-    "PathsConfig": PathsConfig, "BlockConfig": BlockConfig,
-}
-_DICT_OF = {
-    "dict[str, PopulationConfig]": PopulationConfig,
-    "dict[str, InputConfig]": InputConfig,
-    "dict[str, ProjectionConfig]": ProjectionConfig,
-}
-
-
-def _convert(value, type_name, key):
-    type_name = str(type_name)
-    if type_name in _NESTED:
-        return from_dict(value, _NESTED[type_name])
-    if type_name in _DICT_OF:
-        return {k: from_dict(v, _DICT_OF[type_name]) for k, v in (value or {}).items()}
-    if type_name == "list[SessionConfig]":
-        return [from_dict(v, SessionConfig) for v in value]
-    return value

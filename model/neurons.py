@@ -4,7 +4,7 @@ Membrane equation (Brette & Gerstner 2005 AdEx without the exponential term,
 i.e. a conductance-based LIF with subthreshold and spike-triggered adaptation):
 
     C dv/dt = gL (EL - v) + g_ampa (E_ampa - v) + g_gaba (E_gaba - v)
-              + nmda_scale * nmda_avail * g_nmda * B(v) (E_nmda - v) - w_ad
+              + nmda_scale * nmda_avail * g_nmda * B(v) (E_nmda - v) + I_opto - w_ad
     tau_ad dw_ad/dt = a_ad (v - EL) - w_ad,    at a spike: v -> Vr, w_ad += b_ad
 
 Synaptic conductances decay exponentially (AMPA 2 ms, GABA_A 8 ms, NMDA
@@ -16,7 +16,9 @@ voltage-dependent Mg2+ block of Jahr & Stevens (1990):
 ``nmda_avail`` = 1 - occupancy of the NMDA receptors by an antagonist, read
 from a TimedArray per (region, cell kind) channel, so a blockade acts on the
 current and on learning calcium (see :mod:`model.plasticity`) by the same
-number. Parameters are ``(shared, constant)`` so that standalone
+number. ``I_opto`` is an optogenetic-like current per population from a
+TimedArray (silencing: negative, e.g. ArchT; stimulation: positive).
+Parameters are ``(shared, constant)`` so that standalone
 ``run_args`` can change them without a rebuild.
 """
 
@@ -25,7 +27,8 @@ from __future__ import annotations
 # Per-neuron parameters (all populations live in one NeuronGroup, so each
 # neuron carries its population's values); synaptic constants are shared.
 NEURON_EQS = """
-dv/dt = (gL*(EL - v) + I_syn - w_ad) / C : volt (unless refractory)
+dv/dt = (gL*(EL - v) + I_syn + I_opto - w_ad) / C : volt (unless refractory)
+I_opto = opto(t, population) : amp
 I_syn = g_ampa*(E_ampa - v) + g_gaba*(E_gaba - v) + I_nmda : amp
 I_nmda = nmda_scale*nmda_avail*g_nmda*B*(E_nmda - v) : amp
 B = 1/(1 + Mg/(3.57*mM)*exp(-0.062*v/mV)) : 1
@@ -33,6 +36,7 @@ dg_ampa/dt = -g_ampa/tau_ampa : siemens
 dg_gaba/dt = -g_gaba/tau_gaba : siemens
 dg_nmda/dt = -g_nmda/tau_nmda : siemens
 dw_ad/dt = (a_ad*(v - EL) - w_ad)/tau_ad : amp
+dactivity/dt = -activity/tau_activity : 1
 nmda_avail : 1
 cons_drive : 1
 C : farad (constant)
@@ -58,7 +62,8 @@ Mg : mol/meter**3 (shared, constant)
 """
 
 THRESHOLD = "v > Vt"
-RESET = "v = Vr; w_ad += b_ad"
+# activity: the neuron's rate in Hz, low-passed (gates spine formation)
+RESET = "v = Vr; w_ad += b_ad; activity += 1*second/tau_activity"
 REFRACTORY = "tref"
 
 

@@ -91,16 +91,17 @@ dt_cons : second (shared, constant)
 # The update shared by pre and post events: credit the time above each
 # threshold that the calcium jump (ca -> ca + dca) adds, move rho, then jump.
 # (No "ca_old = ca" temporary: on the numpy target that is an alias of the
-# array that "ca += ..." then changes in place.)
+# array that "ca += ..." then changes in place.) ``GATE`` is 1, or
+# ``exists`` for candidate synapses (absent ones do not learn).
 _RHO_UPDATE = """
 t_p = tau_ca*(log(clip(ca + dca, theta_p, 1e9)/theta_p) - log(clip(ca, theta_p, 1e9)/theta_p))
 t_d = tau_ca*(log(clip(ca + dca, theta_d, 1e9)/theta_d) - log(clip(ca, theta_d, 1e9)/theta_d))
-rho = clip(rho + learn*(gamma_p*(1 - rho)*t_p - gamma_d*rho*t_d)/tau_rho, 0, 1)
+rho = clip(rho + GATE*learn*(gamma_p*(1 - rho)*t_p - gamma_d*rho*t_d)/tau_rho, 0, 1)
 ca += dca
 """
 
 
-def exc_on_pre(release: str = "1", plastic: bool = False) -> str:
+def exc_on_pre(release: str = "1", plastic: bool = False, gate: str = "1") -> str:
     """on_pre code of an excitatory synapse; ``release`` scales transmission."""
     eff = "(w_min_frac + (1 - w_min_frac)*rho)" if plastic else "1"
     code = f"""
@@ -111,13 +112,17 @@ g_nmda_post += w_nmda*{eff}*{release}
         code += """
 glu += 1
 dca = ca_amp_pre_spike*nmda_avail_post*B_post*(1 + Mg_post/(3.57*mM)*exp(0.062*50))
-""" + _RHO_UPDATE
+""" + _RHO_UPDATE.replace("GATE", gate)
     return code
 
 
-PLASTIC_ON_POST = """
+def plastic_on_post(gate: str = "1") -> str:
+    return """
 dca = ca_amp_post_spike*nmda_avail_post*glu
-""" + _RHO_UPDATE
+""" + _RHO_UPDATE.replace("GATE", gate)
+
+
+PLASTIC_ON_POST = plastic_on_post()
 
 CONSOLIDATION_CODE = """
 e_early = rho - rho_stable

@@ -1,8 +1,10 @@
 """Protocol: sessions of compressed trials, and intervals of hours between them.
 
 Two time axes (see DESIGN.md): the spiking network runs the sessions back to
-back ("fast time"), and a separate network of slow variables runs the
-intervals back to back ("slow time"). Everything that varies over the
+back ("fast time"); a separate network of slow variables runs the whole
+protocol clock ("slow time" = hours since the protocol began): the interval
+before each session, the session's real duration (its compressed spiking
+version has run by then) and, after the last session, ``protocol.tail_h``. Everything that varies over the
 protocol is precomputed here as arrays on those axes and handed to Brian2 as
 TimedArrays, so no Python runs between or during runs (C++ standalone), and
 a sweep can swap the arrays with ``run_args`` without a rebuild.
@@ -28,8 +30,9 @@ class Schedule:
 
     session_start_s: np.ndarray  # fast time
     session_duration_s: np.ndarray
-    interval_h: np.ndarray  # interval after each session (slow time), last is 0
+    interval_h: np.ndarray  # interval after each session, last is 0
     session_abs_h: np.ndarray  # protocol clock at session start, hours
+    session_real_h: np.ndarray  # real duration each compressed session stands for
     trial_session: np.ndarray
     trial_phase: np.ndarray
     trial_context: np.ndarray
@@ -41,7 +44,15 @@ class Schedule:
     us_on_s: np.ndarray  # NaN where no US
     stim: np.ndarray  # (n_steps, len(STIM_CHANNELS)) on STIM_DT_S
     fast_duration_s: float
-    slow_duration_h: float
+    slow_duration_h: float  # whole protocol clock, tail included
+
+    def slow_runs_h(self) -> list[float]:
+        """Slow-network run lengths: before session 0, then after each session."""
+        after = self.session_real_h + self.interval_h
+        after[-1] += self.tail_h
+        return [float(self.session_abs_h[0])] + [float(a) for a in after]
+
+    tail_h: float = 0.0
 
     @property
     def n_trials(self) -> int:
@@ -71,7 +82,7 @@ def build_schedule(protocol) -> Schedule:
     trial_start = np.array([r[4] for r in rows])
     cs_on = trial_start + protocol.cs_onset_s
     cs_off = cs_on + protocol.cs_s
-    us_on = np.array([c - protocol.us_s if r[6] else np.nan for r, c in zip(rows, cs_off)])
+    us_on = np.array([c - protocol.us_s if r[6] else np.nan for r, c in zip(rows, cs_off, strict=True)])
 
     total = float(dur.sum())
     n_steps = int(round(total / STIM_DT_S))
@@ -80,23 +91,32 @@ def build_schedule(protocol) -> Schedule:
     def span(a, b):
         return slice(int(round(a / STIM_DT_S)), int(round(b / STIM_DT_S)))
 
-    for a, b, u in zip(cs_on, cs_off, us_on):
+    for a, b, u in zip(cs_on, cs_off, us_on, strict=True):
         stim[span(a, b), 0] = 1.0
         if not np.isnan(u):
             stim[span(u, b), 1] = 1.0
     for k, s in enumerate(sessions):
         stim[span(start[k], start[k] + dur[k]), 2 + ("A", "B").index(s.context)] = 1.0
 
+    real_h = np.array([s.real_duration_min / 60.0 for s in sessions])
     return Schedule(
         session_start_s=start, session_duration_s=dur, interval_h=interval, session_abs_h=abs_h,
+        session_real_h=real_h, tail_h=float(protocol.tail_h),
         trial_session=np.array([r[0] for r in rows]),
         trial_phase=np.array([r[1] for r in rows]),
         trial_context=np.array([r[2] for r in rows]),
         trial_index_in_session=np.array([r[3] for r in rows]),
         trial_start_s=trial_start, trial_abs_h=np.array([r[5] for r in rows]),
         cs_on_s=cs_on, cs_off_s=cs_off, us_on_s=us_on, stim=stim,
-        fast_duration_s=total, slow_duration_h=float(interval.sum()),
+        fast_duration_s=total,
+        slow_duration_h=float(abs_h[-1] + real_h[-1] + protocol.tail_h),
     )
+
+
+def slow_grid(schedule: Schedule, dt_h: float) -> np.ndarray:
+    """Protocol-clock times (h) of the slow TimedArrays' rows."""
+    n = int(np.ceil(schedule.slow_duration_h / dt_h)) + 2
+    return np.arange(n) * dt_h
 
 
 def occupancy_channels(populations) -> list[tuple[str, str]]:
@@ -110,26 +130,43 @@ def occupancy_channels(populations) -> list[tuple[str, str]]:
 
 
 def block_occupancy(protocol, channels, schedule: Schedule, slow_dt_h: float):
-    """NMDA-receptor occupancy of a configured blockade on both time axes.
+    """NMDA-receptor occupancy of the configured blockade on both time axes.
 
-    Returns (fast, slow): fast has one row per trial (fast-time dt = trial),
-    slow one row per ``slow_dt_h`` step of the intervals.
+    Returns (fast, slow): fast has one row per trial (the fast TimedArray's
+    step is one trial), slow one row per ``slow_dt_h`` of the protocol clock.
+    The block covers each chosen session's real duration plus ``after_h``.
     """
     blk = protocol.block
     hit = np.array([("all" in blk.regions or r in blk.regions)
                     and ("all" in blk.cell_kinds or k in blk.cell_kinds)
                     for r, k in channels], dtype=float)
     fast = np.zeros((schedule.n_trials, len(channels)))
+    times = slow_grid(schedule, slow_dt_h)
+    slow = np.zeros((len(times), len(channels)))
     for k in blk.sessions:
         fast[schedule.trial_session == k] = blk.occupancy * hit
-    n_slow = max(1, int(np.ceil(schedule.slow_duration_h / slow_dt_h)) + 1)
-    slow = np.zeros((n_slow, len(channels)))
-    if blk.after_h > 0:
-        t0 = 0.0
-        for k, length in enumerate(schedule.interval_h):
-            if k in blk.sessions and length > 0:
-                a = int(round(t0 / slow_dt_h))
-                b = int(round(min(t0 + blk.after_h, t0 + length) / slow_dt_h))
-                slow[a:b] = np.maximum(slow[a:b], blk.occupancy * hit)
-            t0 += length
+        a = schedule.session_abs_h[k]
+        b = a + schedule.session_real_h[k] + blk.after_h
+        slow[(times >= a - 1e-9) & (times < b - 1e-9)] = blk.occupancy * hit
+    return fast, slow
+
+
+def nmda_occupancy(cfg, channels, schedule: Schedule, slow_dt_h: float):
+    """Occupancy of the blockade and of every drug dose, combined.
+
+    A configured block and a drug act independently: the free fraction is
+    the product of their free fractions. Fast rows are trials (occupancy at
+    the trial's protocol time), slow rows the protocol clock.
+    """
+    from . import pharmacology
+
+    fast, slow = block_occupancy(cfg.protocol, channels, schedule, slow_dt_h)
+    ph = cfg.pharmacology
+    if ph.doses:
+        times = pharmacology.dose_times(ph, schedule.session_abs_h)
+        drug_fast = pharmacology.occupancy_timeline(ph, times, channels, schedule.trial_abs_h)
+        drug_slow = pharmacology.occupancy_timeline(ph, times, channels,
+                                                    slow_grid(schedule, slow_dt_h))
+        fast = 1.0 - (1.0 - fast) * (1.0 - drug_fast)
+        slow = 1.0 - (1.0 - slow) * (1.0 - drug_slow)
     return fast, slow

@@ -19,8 +19,9 @@ import numpy as np
 import xarray as xr
 
 from . import circuit as circuit_mod
+from . import manipulations
 from .config import FearsimConfig, validate
-from .protocol import block_occupancy, build_schedule, occupancy_channels
+from .protocol import build_schedule, nmda_occupancy, occupancy_channels, slow_grid
 from .readout import RunawayError, summarize
 
 
@@ -87,20 +88,25 @@ def run(cfg: FearsimConfig, progress=None, build_root=None) -> Outcome:
         schedule = build_schedule(cfg.protocol)
         channels = occupancy_channels(cfg.network.populations)
         slow_dt_h = cfg.plasticity.consolidation_dt_min / 60.0
-        occ_fast_values, occ_slow_values = block_occupancy(cfg.protocol, channels, schedule,
-                                                           slow_dt_h)
-        c = circuit_mod.build(cfg, schedule, occ_fast_values, occ_slow_values,
-                              defer_values=standalone)
+        occ_fast_values, occ_slow_values = nmda_occupancy(cfg, channels, schedule, slow_dt_h)
+        regions = list(dict.fromkeys(p.region for p in cfg.network.populations.values()))
+        opto_values = manipulations.opto_current(cfg, schedule)
+        infusion_values = manipulations.infusion_levels(cfg, schedule, regions, slow_dt_h)
+        c = circuit_mod.build(cfg, schedule, occ_fast_values, occ_slow_values, opto_values,
+                              infusion_values, defer_values=standalone)
         fast = b2.Network(*c.fast_objects, name="sessions")
         slow = b2.Network(*c.slow_objects, name="intervals")
         sessions = cfg.protocol.sessions
+        slow_runs = schedule.slow_runs_h()
+        if slow_runs[0] > 0:
+            slow.run(slow_runs[0] * 3600 * b2.second)
         for k, s in enumerate(sessions):
             if not standalone:
                 say(f"session {k + 1}/{len(sessions)}: {s.phase} in context {s.context} "
                     f"({s.n_trials} trials)")
             fast.run(schedule.session_duration_s[k] * b2.second)
-            if schedule.interval_h[k] > 0:
-                slow.run(schedule.interval_h[k] * 3600 * b2.second)
+            # the slow clock covers the session's real duration and what follows
+            slow.run(slow_runs[k + 1] * 3600 * b2.second)
         timings["setup_s"] = time.perf_counter() - t0
         if standalone:
             before = dev.binary_mtime(directory)
@@ -128,6 +134,7 @@ def run(cfg: FearsimConfig, progress=None, build_root=None) -> Outcome:
             t_w = np.asarray(c.weight_monitor.t / b2.second)
             rho = np.asarray(c.weight_monitor.rho)
             weights = {name: (t_w, rho[rows]) for name, rows in c.weight_samples.items()}
+        slow_traces = read_slow_traces(c)
         final_v = np.asarray(c.neurons.v / b2.mV)
         sizes, n_syn = dict(c.sizes), dict(c.n_synapses)
     finally:
@@ -142,10 +149,55 @@ def run(cfg: FearsimConfig, progress=None, build_root=None) -> Outcome:
     if not np.all(np.isfinite(final_v)):
         raise RunawayError("membrane potentials became NaN")
     summary = summarize(cfg, schedule, sizes, spikes, weights, channels)
+    summary = summary.merge(slow_dataset(slow_traces), combine_attrs="override")
+    summary = summary.assign_coords(
+        occ_time_h=slow_grid(schedule, slow_dt_h)[:len(occ_slow_values)],
+        channel=[f"{r}_{k}" for r, k in channels])
+    summary["occupancy"] = (("occ_time_h", "channel"), occ_slow_values,
+                            {"long_name": "NMDA-receptor occupancy (block and drugs)"})
+    summary["occupancy_trial"] = (("trial", "channel"), occ_fast_values)
     summary["n_synapses"] = (("projection",), np.array(list(n_syn.values()), dtype=np.int64))
     summary = summary.assign_coords(projection=list(n_syn))
     return Outcome(summary=summary, spikes=spikes_dataset(spikes, sizes), device=device,
                    timings=timings, n_synapses=n_syn, sizes=sizes)
+
+
+def read_slow_traces(c) -> dict:
+    """Chain traces per region and spine counts per pathway, as numpy."""
+    import brian2 as b2
+
+    out = {"chain_t_h": np.asarray(c.chain_monitor.t / b2.second) / 3600.0,
+           "chain_regions": list(c.chain_rows)}
+    for var in ("pool", "bdnf", "mtor", "protein", "cons_drive"):
+        out[var] = np.asarray(getattr(c.chain_monitor, var))
+    if c.spine_monitor is not None:
+        exists = np.asarray(c.spine_monitor.exists)
+        formed = np.asarray(c.spine_monitor.n_formed)
+        out["spine_t_h"] = np.asarray(c.spine_monitor.t / b2.second) / 3600.0
+        out["spine_pathways"] = list(c.candidate_blocks)
+        out["spines"] = np.array([exists[a:b].sum(axis=0)
+                                  for a, b in c.candidate_blocks.values()])
+        out["formed"] = np.array([formed[a:b].sum(axis=0)
+                                  for a, b in c.candidate_blocks.values()])
+        out["candidates"] = np.array([b - a for a, b in c.candidate_blocks.values()])
+    return out
+
+
+def slow_dataset(tr: dict) -> xr.Dataset:
+    """Slow variables on the protocol clock (hours)."""
+    ds = xr.Dataset(coords={"chain_time_h": tr["chain_t_h"], "region": tr["chain_regions"]})
+    for var in ("pool", "bdnf", "mtor", "protein", "cons_drive"):
+        ds[f"chain_{var}"] = (("region", "chain_time_h"), tr[var])
+    if "spines" in tr:
+        ds = ds.assign_coords(spine_time_h=tr["spine_t_h"], spine_pathway=tr["spine_pathways"])
+        ds["spines"] = (("spine_pathway", "spine_time_h"), tr["spines"],
+                        {"long_name": "existing candidate synapses"})
+        ds["spines_formed"] = (("spine_pathway", "spine_time_h"), tr["formed"],
+                               {"long_name": "cumulative formations"})
+        # eliminations: formations minus the net change in existing synapses
+        ds["spines_eliminated"] = ds["spines_formed"] - (ds["spines"] - tr["spines"][:, :1])
+        ds["spine_candidates"] = (("spine_pathway",), tr["candidates"])
+    return ds
 
 
 def split_spikes(c) -> dict:

@@ -19,13 +19,26 @@ def test_mg_block_matches_jahr_stevens_values():
     assert neurons.mg_block(-40, mg_mM=2.0) < neurons.mg_block(-40, mg_mM=1.0)
 
 
-def test_brian_neuron_equations_use_the_same_block():
+def _neuron_group(n):
+    """The model's neuron equations, with an empty optogenetic schedule."""
     import brian2 as b2
+
+    from model import synaptogenesis
 
     b2.set_device("runtime")
     b2.prefs.codegen.target = "numpy"
-    g = b2.NeuronGroup(3, neurons.NEURON_EQS, threshold=neurons.THRESHOLD,
-                       reset=neurons.RESET, refractory=neurons.REFRACTORY, method="euler")
+    opto = b2.TimedArray(np.zeros((1, 1)) * b2.pA, dt=1 * b2.second)
+    g = b2.NeuronGroup(n, neurons.NEURON_EQS + synaptogenesis.NEURON_CHAIN_VARS,
+                       threshold=neurons.THRESHOLD, reset=neurons.RESET,
+                       refractory=neurons.REFRACTORY, method="euler", namespace={"opto": opto})
+    g.tau_activity = 10 * b2.second
+    return g
+
+
+def test_brian_neuron_equations_use_the_same_block():
+    import brian2 as b2
+
+    g = _neuron_group(3)
     g.Mg = 1 * b2.mM
     g.v = [-60, -30, 0] * b2.mV
     assert np.allclose(g.B[:], neurons.mg_block([-60, -30, 0]), rtol=1e-6)
@@ -67,8 +80,7 @@ def _single_synapse(c_pre, nmda_avail, v_post_mV=-50.0, rho0=0.2, post_spike_ms=
     b2.prefs.codegen.target = "numpy"
     b2.start_scope()
     pre = b2.SpikeGeneratorGroup(1, [0], [10] * b2.ms)
-    post = b2.NeuronGroup(1, neurons.NEURON_EQS, threshold=neurons.THRESHOLD,
-                          reset=neurons.RESET, refractory=neurons.REFRACTORY, method="euler")
+    post = _neuron_group(1)
     post.C, post.gL = 200 * b2.pF, 10 * b2.nS
     post.EL = post.v = v_post_mV * b2.mV
     post.Vt, post.Vr, post.tref = -40 * b2.mV, -60 * b2.mV, 2 * b2.ms

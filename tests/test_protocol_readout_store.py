@@ -40,12 +40,12 @@ def test_block_applies_to_chosen_sessions_regions_and_after(compose):
     assert np.all(fast[sch.trial_session == 2][:, il] == 0.9)
     assert np.all(fast[sch.trial_session != 2] == 0)
     assert np.all(fast[:, other] == 0)
-    # slow axis: intervals concatenated; the one after session 2 starts at
-    # the sum of the earlier intervals, and the block lasts 3 h into it
-    t0 = sch.interval_h[:2].sum()
-    a = int(round(t0 * 6))
-    assert np.all(slow[a:a + 18][:, il] == 0.9)
-    assert np.all(slow[a + 18:][:, il] == 0)
+    # slow axis: the protocol clock; the block covers the session's real
+    # duration and 3 h after it
+    a = int(round(sch.session_abs_h[2] * 6))
+    b = int(round((sch.session_abs_h[2] + sch.session_real_h[2] + 3) * 6))
+    assert np.all(slow[a:b][:, il] == 0.9)
+    assert np.all(slow[b:][:, il] == 0)
     assert np.all(slow[:a] == 0)
 
 

@@ -1,0 +1,208 @@
+"""BDNF -> TrkB -> mTORC1 -> synaptic proteins -> spine formation.
+
+Slow variables per neuron, on the slow network's clock (protocol time, minutes
+to weeks; MODEL.md section 5). Drives come from NMDA-receptor occupancy of the
+neuron's region (``occ_slow``, a TimedArray on protocol time):
+
+* Disinhibition burst (Homayoun & Moghaddam 2007 J Neurosci; Moghaddam et al.
+  1997): blocking interneuron NMDARs, which are more sensitive, disinhibits
+  pyramidal cells and releases glutamate. The burst needs free pyramidal
+  NMDARs/AMPARs downstream and fails at anaesthetic doses, where principal
+  NMDARs are blocked too (Li et al. 2010 Science: no synaptogenesis at
+  80 mg/kg), so
+
+      burst = occ_I * (1 - occ_E)**burst_exponent
+
+* BDNF translation at rest (Autry et al. 2011 Nature): blocking NMDARs at rest
+  de-suppresses eEF2 and raises the BDNF pool; release is activity-dependent:
+
+      tau_pool dpool/dt = 1 + k_translation * occ_E - pool
+      tau_bdnf dbdnf/dt = k_release * burst * pool + infusion_bdnf - bdnf
+
+* TrkB activation with desensitisation (receptor internalisation), so that
+  mTORC1 signalling is transient (peak ~1 h, baseline by ~2 h; Li et al. 2010):
+
+      trkb = bdnf * (1 - desens) * (1 - trkb_block)
+      tau_desens ddesens/dt = clip(bdnf, 0, 1) - desens
+      tau_mtor dmtor/dt = trkb * (1 - rapamycin) * (1 - clip(suppression, 0, 1)) - mtor
+      tau_suppression dsuppression/dt = k_suppression * occ_E**4 - suppression
+
+  ``suppression`` is this model's hypothesis for the inverted U, not an
+  established mechanism: near-complete block of principal-cell NMDARs
+  (anaesthetic doses; glutamate efflux falls instead of rising, Moghaddam et
+  al. 1997 J Neurosci) leaves a state that lasts hours and keeps mTORC1 from
+  responding to the BDNF released as the drug washes out, so 80 mg/kg gives
+  no synaptogenesis (Li et al. 2010). The fourth power makes it negligible at
+  antidepressant occupancies.
+* Translation of synaptic proteins (a delay stage), then the synaptic
+  protein pool (rises from ~2 h, decays over 24-72 h):
+
+      tau_translation dtranslation/dt = mtor - translation
+      tau_protein dprotein/dt = 1 + k_protein * translation - protein
+
+* Spines: a pre-allocated pool of candidate synapses (Brian2 cannot create
+  synapses during a run; brian2 issue #166) with an on/off variable
+  ``exists``. Each slow step a free candidate forms with probability
+  ``k_form * protein * activity_gate * dt`` and an existing one is eliminated
+  with probability ``k_elim * (1 - stability) * dt``, where stability grows
+  with its efficacy rho: new synapses start weak (``rho_new``) and are
+  stabilised by NMDA-dependent potentiation or pruned (Moda-Sava et al. 2019
+  Science; Phoumthipphavong et al. 2016 eNeuro: the ketamine-induced rise
+  comes from more formation, not less elimination). At baseline the existing
+  fraction is k_form / (k_form + k_elim).
+
+``activity_gate`` = clip(activity / activity_ref, 0, gate_max) where
+``activity`` is the postsynaptic neuron's rate (Hz, low-passed over
+``activity_tau_s`` during sessions); after a session it relaxes back to
+``activity_ref`` over ``activity_relax_h`` (intervals have no spikes), so
+what a neuron did in a session gates its spine formation in the following
+hours (silenced neurons form fewer spines).
+"""
+
+from __future__ import annotations
+
+# The chain as explicit updates (forward Euler on a clock whose step is well
+# below every time constant), run by a slow-network CodeRunner because the
+# variables live on the neuron group of the spiking network.
+CHAIN_UPDATE = """
+occ_E = occ_slow(t_protocol, nmda_channel_E)
+occ_I = occ_slow(t_protocol, nmda_channel_I)
+burst = occ_I*(1 - occ_E)**burst_exponent
+rapamycin = manip_slow(t_protocol, region_index*4 + 1)
+trkb_block = manip_slow(t_protocol, region_index*4 + 2)
+infusion_bdnf = manip_slow(t_protocol, region_index*4 + 3)
+trkb = bdnf*(1 - desens)*(1 - trkb_block)
+pool += dt_chain*(1 + k_translation*occ_E - pool)/tau_pool
+bdnf += dt_chain*(k_release*burst*pool + infusion_bdnf - bdnf)/tau_bdnf
+desens += dt_chain*(clip(bdnf, 0, 1) - desens)/tau_desens
+suppression += dt_chain*(k_suppression*occ_E**4 - suppression)/tau_suppression
+mtor += dt_chain*(trkb*(1 - rapamycin)*(1 - clip(suppression, 0, 1)) - mtor)/tau_mtor
+translation += dt_chain*(mtor - translation)/tau_translation
+protein += dt_chain*(1 + k_protein*translation - protein)/tau_protein
+activity = activity_ref + (activity - activity_ref)*exp(-dt_chain/tau_activity_relax)
+"""
+
+# t_protocol: the protocol clock. A CodeRunner's ``t`` is its group's clock,
+# i.e. the spiking network's, so the slow network keeps its own time here.
+NEURON_CHAIN_VARS = """
+t_protocol : second (shared)
+pool : 1
+bdnf : 1
+desens : 1
+suppression : 1
+mtor : 1
+translation : 1
+protein : 1
+nmda_channel_E : integer (constant)
+nmda_channel_I : integer (constant)
+region_index : integer (constant)
+k_translation : 1 (shared, constant)
+k_suppression : 1 (shared, constant)
+tau_suppression : second (shared, constant)
+k_release : 1 (shared, constant)
+burst_exponent : 1 (shared, constant)
+k_protein : 1 (shared, constant)
+tau_pool : second (shared, constant)
+tau_bdnf : second (shared, constant)
+tau_desens : second (shared, constant)
+tau_mtor : second (shared, constant)
+tau_protein : second (shared, constant)
+tau_translation : second (shared, constant)
+dt_chain : second (shared, constant)
+tau_activity : second (shared, constant)
+tau_activity_relax : second (shared, constant)
+activity_ref : 1 (shared, constant)
+"""
+
+# candidate synapses: the plastic model plus existence and formation counts
+CANDIDATE_VARS = """
+exists : 1
+n_formed : 1
+k_form : 1/second (shared, constant)
+k_elim : 1/second (shared, constant)
+rho_new : 1 (shared, constant)
+rho_stable_level : 1 (shared, constant)
+gate_max : 1 (shared, constant)
+"""
+
+SPINE_UPDATE = """
+gate = clip(activity_post/activity_ref_post, 0, gate_max)
+stability = clip((rho - rho_new)/(rho_stable_level - rho_new), 0, 1)
+formed = int(exists < 0.5 and rand() < k_form*protein_post*gate*dt_cons)
+pruned = int(exists > 0.5 and rand() < k_elim*(1 - stability)*dt_cons)
+rho = rho*(1 - formed) + rho_new*formed
+rho_stable = rho_stable*(1 - formed) + rho_new*formed
+n_formed += formed
+exists = clip(exists + formed - pruned, 0, 1)
+"""
+
+
+def chain_values(sg) -> dict:
+    """Run-time values of the chain's constants, with units."""
+    from brian2 import second
+
+    hour = 3600 * second
+    return {
+        "k_translation": sg.k_translation,
+        "k_suppression": sg.k_suppression,
+        "tau_suppression": sg.tau_suppression_h * hour,
+        "k_release": sg.k_release,
+        "burst_exponent": sg.burst_exponent,
+        "k_protein": sg.k_protein,
+        "tau_pool": sg.tau_pool_h * hour,
+        "tau_bdnf": sg.tau_bdnf_h * hour,
+        "tau_desens": sg.tau_desens_h * hour,
+        "tau_mtor": sg.tau_mtor_h * hour,
+        "tau_protein": sg.tau_protein_h * hour,
+        "tau_translation": sg.tau_translation_h * hour,
+        "tau_activity": sg.activity_tau_s * second,
+        "tau_activity_relax": sg.activity_relax_h * hour,
+        "activity_ref": sg.activity_ref,
+    }
+
+
+def candidate_values(sg) -> dict:
+    from brian2 import second
+
+    day = 86400 * second
+    return {
+        "k_form": sg.formation_per_day / day,
+        "k_elim": sg.elimination_per_day / day,
+        "rho_new": sg.rho_new,
+        "rho_stable_level": sg.rho_stable,
+        "gate_max": sg.gate_max,
+    }
+
+
+def baseline_fraction(sg) -> float:
+    """Steady-state fraction of existing candidates with baseline proteins."""
+    return sg.formation_per_day / (sg.formation_per_day + sg.elimination_per_day)
+
+
+def simulate_chain(sg, occ_E, occ_I, dt_h, rapamycin=0.0, trkb_block=0.0, infusion=0.0):
+    """Numpy twin of CHAIN_UPDATE for tests and quick looks.
+
+    occ_E, occ_I: arrays on a grid of step dt_h (hours). Returns a dict of
+    arrays (pool, bdnf, mtor, protein, trkb).
+    """
+    import numpy as np
+
+    n = len(occ_E)
+    names = ("pool", "bdnf", "desens", "suppression", "mtor", "translation", "protein", "trkb")
+    out = {k: np.zeros(n) for k in names}
+    pool, bdnf, desens, sup, mtor, trans, protein = 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0
+    for k in range(n):
+        burst = occ_I[k] * (1 - occ_E[k]) ** sg.burst_exponent
+        trkb = bdnf * (1 - desens) * (1 - trkb_block)
+        pool += dt_h * (1 + sg.k_translation * occ_E[k] - pool) / sg.tau_pool_h
+        bdnf += dt_h * (sg.k_release * burst * pool + infusion - bdnf) / sg.tau_bdnf_h
+        desens += dt_h * (min(max(bdnf, 0), 1) - desens) / sg.tau_desens_h
+        sup += dt_h * (sg.k_suppression * occ_E[k] ** 4 - sup) / sg.tau_suppression_h
+        mtor += dt_h * (trkb * (1 - rapamycin) * (1 - min(max(sup, 0), 1)) - mtor) \
+            / sg.tau_mtor_h
+        trans += dt_h * (mtor - trans) / sg.tau_translation_h
+        protein += dt_h * (1 + sg.k_protein * trans - protein) / sg.tau_protein_h
+        for name, value in zip(names, (pool, bdnf, desens, sup, mtor, trans, protein, trkb),
+                               strict=True):
+            out[name][k] = value
+    return out
