@@ -146,6 +146,7 @@ class SynaptogenesisConfig:
     pathways: dict[str, CandidatePathwayConfig] = field(default_factory=dict)
     k_translation: float = 1.0
     k_suppression: float = 10.0
+    k_desens: float = 1.0
     tau_suppression_h: float = 6.0
     k_release: float = 4.0
     burst_exponent: float = 4.0
@@ -410,7 +411,7 @@ def validate(cfg: FearsimConfig) -> FearsimConfig:
     _positive(sg, "synaptogenesis", ("tau_pool_h", "tau_bdnf_h", "tau_desens_h", "tau_mtor_h", "tau_suppression_h",
                                      "tau_protein_h", "tau_translation_h", "activity_tau_s", "activity_relax_h", "spine_dt_h",
                                      "activity_ref"))
-    _positive(sg, "synaptogenesis", ("k_translation", "k_suppression", "k_release", "burst_exponent",
+    _positive(sg, "synaptogenesis", ("k_translation", "k_suppression", "k_desens", "k_release", "burst_exponent",
                                      "k_protein", "formation_per_day", "elimination_per_day",
                                      "gate_max"), strict=False)
     _unit_interval(sg, "synaptogenesis", ("rho_new", "rho_stable"))

@@ -23,7 +23,7 @@ neuron's region (``occ_slow``, a TimedArray on protocol time):
   mTORC1 signalling is transient (peak ~1 h, baseline by ~2 h; Li et al. 2010):
 
       trkb = bdnf * (1 - desens) * (1 - trkb_block)
-      tau_desens ddesens/dt = clip(bdnf, 0, 1) - desens
+      tau_desens ddesens/dt = clip(k_desens * bdnf, 0, 1) - desens
       tau_mtor dmtor/dt = trkb * (1 - rapamycin) * (1 - clip(suppression, 0, 1)) - mtor
       tau_suppression dsuppression/dt = k_suppression * occ_E**4 - suppression
 
@@ -74,7 +74,7 @@ infusion_bdnf = manip_slow(t_protocol, region_index*4 + 3)
 trkb = bdnf*(1 - desens)*(1 - trkb_block)
 pool += dt_chain*(1 + k_translation*occ_E - pool)/tau_pool
 bdnf += dt_chain*(k_release*burst*pool + infusion_bdnf - bdnf)/tau_bdnf
-desens += dt_chain*(clip(bdnf, 0, 1) - desens)/tau_desens
+desens += dt_chain*(clip(k_desens*bdnf, 0, 1) - desens)/tau_desens
 suppression += dt_chain*(k_suppression*occ_E**4 - suppression)/tau_suppression
 mtor += dt_chain*(trkb*(1 - rapamycin)*(1 - clip(suppression, 0, 1)) - mtor)/tau_mtor
 translation += dt_chain*(mtor - translation)/tau_translation
@@ -98,6 +98,7 @@ nmda_channel_I : integer (constant)
 region_index : integer (constant)
 k_translation : 1 (shared, constant)
 k_suppression : 1 (shared, constant)
+k_desens : 1 (shared, constant)
 tau_suppression : second (shared, constant)
 k_release : 1 (shared, constant)
 burst_exponent : 1 (shared, constant)
@@ -145,6 +146,7 @@ def chain_values(sg) -> dict:
     return {
         "k_translation": sg.k_translation,
         "k_suppression": sg.k_suppression,
+        "k_desens": sg.k_desens,
         "tau_suppression": sg.tau_suppression_h * hour,
         "k_release": sg.k_release,
         "burst_exponent": sg.burst_exponent,
@@ -196,7 +198,7 @@ def simulate_chain(sg, occ_E, occ_I, dt_h, rapamycin=0.0, trkb_block=0.0, infusi
         trkb = bdnf * (1 - desens) * (1 - trkb_block)
         pool += dt_h * (1 + sg.k_translation * occ_E[k] - pool) / sg.tau_pool_h
         bdnf += dt_h * (sg.k_release * burst * pool + infusion - bdnf) / sg.tau_bdnf_h
-        desens += dt_h * (min(max(bdnf, 0), 1) - desens) / sg.tau_desens_h
+        desens += dt_h * (min(max(sg.k_desens * bdnf, 0), 1) - desens) / sg.tau_desens_h
         sup += dt_h * (sg.k_suppression * occ_E[k] ** 4 - sup) / sg.tau_suppression_h
         mtor += dt_h * (trkb * (1 - rapamycin) * (1 - min(max(sup, 0), 1)) - mtor) \
             / sg.tau_mtor_h

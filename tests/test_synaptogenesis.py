@@ -1,0 +1,151 @@
+"""BDNF -> TrkB -> mTORC1 -> proteins -> spines, and the manipulations."""
+
+import numpy as np
+import pytest
+
+from model import manipulations, pharmacology, synaptogenesis
+from model.protocol import build_schedule, nmda_occupancy, occupancy_channels, slow_grid
+
+DT_H = 1 / 60
+
+
+def _ketamine_occupancy(dose, hours=24 * 21):
+    cfg = pharmacology.PharmacologyConfig(species="rat", doses=[pharmacology.DoseConfig(
+        agent="ketamine", dose_mg_per_kg=dose, route="ip", session=0, offset_h=0.0)])
+    t = np.arange(0, hours, DT_H)
+    occ = pharmacology.occupancy_timeline(cfg, [0.0], [("IL", "E"), ("IL", "I")], t)
+    return t, occ[:, 0], occ[:, 1]
+
+
+def _mean_field_spines(sg, protein):
+    """Expected existing fraction / baseline, no stabilisation (unit gate)."""
+    kf, ke = sg.formation_per_day / 24, sg.elimination_per_day / 24
+    f0 = kf / (kf + ke)
+    f, out = f0, np.empty_like(protein)
+    for k, p in enumerate(protein):
+        f += DT_H * (kf * p * (1 - f) - ke * f)
+        out[k] = f / f0
+    return out
+
+
+@pytest.fixture(scope="module")
+def sg(compose):
+    return compose(["synaptogenesis=prefrontal"]).synaptogenesis
+
+
+def test_signalling_time_course_after_ketamine(sg):
+    # MODEL.md section 5: BDNF rises within ~10-30 min to ~1 h, mTORC1 peaks
+    # ~1 h and is back by ~2-3 h, proteins rise from ~2 h and decay over days
+    t, occ_e, occ_i = _ketamine_occupancy(10.0)
+    r = synaptogenesis.simulate_chain(sg, occ_e, occ_i, DT_H)
+    t_bdnf = t[np.argmax(r["bdnf"])]
+    t_mtor = t[np.argmax(r["mtor"])]
+    assert 0.25 <= t_bdnf <= 1.5
+    assert 0.5 <= t_mtor <= 2.0
+    assert r["mtor"][int(3 / DT_H)] < 0.3 * r["mtor"].max()
+    assert r["protein"][int(1 / DT_H)] < 1.1  # not yet at 1 h
+    assert r["protein"][int(24 / DT_H)] > 1.5
+    assert 1.0 < r["protein"][int(72 / DT_H)] < r["protein"][int(24 / DT_H)]
+
+
+def test_spine_targets_and_inverted_u_in_mean_field(sg):
+    ratios = {}
+    for dose in (10.0, 80.0):
+        t, occ_e, occ_i = _ketamine_occupancy(dose)
+        r = synaptogenesis.simulate_chain(sg, occ_e, occ_i, DT_H)
+        ratios[dose] = _mean_field_spines(sg, r["protein"])
+    s = ratios[10.0]
+    at = {h: s[int(h / DT_H)] for h in (3, 6, 24, 72, 503)}
+    assert abs(at[3] - 1) < 0.05 and abs(at[6] - 1) < 0.05  # unchanged at 3-6 h
+    assert 1.2 <= at[24] <= 1.4  # +20-40% at 24 h
+    assert at[72] > 1.1  # still up at 72 h
+    assert abs(at[503] - 1) < 0.1  # back by 3 weeks
+    # anaesthetic dose: no synaptogenesis (Li et al. 2010)
+    assert ratios[80.0][int(24 / DT_H)] - 1 < 0.25 * (at[24] - 1)
+
+
+def test_rapamycin_and_trkb_block_stop_the_chain_downstream_only(sg):
+    t, occ_e, occ_i = _ketamine_occupancy(10.0, hours=24)
+    free = synaptogenesis.simulate_chain(sg, occ_e, occ_i, DT_H)
+    rapa = synaptogenesis.simulate_chain(sg, occ_e, occ_i, DT_H, rapamycin=1.0)
+    trkb = synaptogenesis.simulate_chain(sg, occ_e, occ_i, DT_H, trkb_block=1.0)
+    np.testing.assert_allclose(rapa["bdnf"], free["bdnf"])  # upstream untouched
+    assert rapa["mtor"].max() == 0 and trkb["mtor"].max() == 0
+    assert rapa["protein"].max() == pytest.approx(1.0)
+    bdnf_only = synaptogenesis.simulate_chain(sg, 0 * occ_e, 0 * occ_i, DT_H, infusion=0.5)
+    assert bdnf_only["protein"][-1] > 1.2  # BDNF infusion alone drives the chain
+
+
+def test_brian_chain_matches_its_numpy_twin(compose):
+    """The slow-network chain code and the twin used for calibration agree."""
+    import brian2 as b2
+
+    from model import circuit
+
+    cfg = compose(["experiment=ketamine_spines", "network.scale=0.05",
+                   "protocol.tail_h=12", "simulation.device=numpy"])
+    b2.set_device("runtime")
+    b2.prefs.codegen.target = "numpy"
+    sch = build_schedule(cfg.protocol)
+    ch = occupancy_channels(cfg.network.populations)
+    dt_h = cfg.plasticity.consolidation_dt_min / 60
+    fast, slow = nmda_occupancy(cfg, ch, sch, dt_h)
+    regions = list(dict.fromkeys(p.region for p in cfg.network.populations.values()))
+    c = circuit.build(cfg, sch, fast, slow, manipulations.opto_current(cfg, sch),
+                      manipulations.infusion_levels(cfg, sch, regions, dt_h))
+    net = b2.Network(*c.slow_objects)
+    n_steps = 60
+    net.run(n_steps * dt_h * 3600 * b2.second)
+    row = c.chain_rows["IL"]
+    e, i = ch.index(("IL", "E")), ch.index(("IL", "I"))
+    twin = synaptogenesis.simulate_chain(cfg.synaptogenesis, slow[:n_steps, e],
+                                         slow[:n_steps, i], dt_h)
+    for var in ("pool", "bdnf", "mtor", "protein"):
+        assert float(getattr(c.neurons, var)[row]) == pytest.approx(twin[var][-1], rel=1e-9)
+    assert slow_grid(sch, dt_h)[1] == pytest.approx(dt_h)
+
+
+def test_silencing_targets_only_its_population_and_epoch(compose):
+    cfg = compose(["manipulations=[{kind: silence, targets: [IL_E], sessions: [2], "
+                   "epoch: cs, amplitude_pA: 250}]"])
+    sch = build_schedule(cfg.protocol)
+    cur = manipulations.opto_current(cfg, sch)
+    pops = list(cfg.network.populations)
+    il = pops.index("IL_E")
+    others = [k for k in range(len(pops)) if k != il]
+    assert np.all(cur[:, others] == 0)
+    on = cur[:, il] != 0
+    assert np.all(cur[on, il] == -250)
+    cs = sch.stim[:, 0] > 0
+    assert np.all(cs[on])  # only during the CS ...
+    t = np.arange(len(on)) * 0.005
+    a = sch.session_start_s[2]
+    assert np.all((t[on] >= a) & (t[on] < a + sch.session_duration_s[2]))  # ... of session 2
+    assert on.sum() == pytest.approx(cs[(t >= a) & (t < a + sch.session_duration_s[2])].sum())
+
+
+def test_infusions_on_the_protocol_clock(compose):
+    cfg = compose(["manipulations=[{kind: rapamycin, targets: [IL], sessions: [2], "
+                   "offset_h: 0.5, duration_h: 4, level: 0.9}]"])
+    sch = build_schedule(cfg.protocol)
+    regions = list(dict.fromkeys(p.region for p in cfg.network.populations.values()))
+    lv = manipulations.infusion_levels(cfg, sch, regions, 1 / 6)
+    col = regions.index("IL") * 4 + manipulations.INFUSION_COLUMNS["rapamycin"]
+    t = slow_grid(sch, 1 / 6)
+    on = lv[:, col] > 0
+    assert np.all(lv[on, col] == 0.9)
+    start = sch.session_abs_h[2] + 0.5
+    assert t[on].min() == pytest.approx(start, abs=1e-9)
+    assert on.sum() == 24  # 4 h in 10-min steps
+    assert np.count_nonzero(lv) == 24
+
+
+def test_bad_manipulations_name_the_key(compose):
+    from model.config import ConfigError
+
+    with pytest.raises(ConfigError, match=r"manipulations\[0\].targets"):
+        compose(["manipulations=[{kind: silence, targets: [Nowhere], sessions: [2]}]"])
+    with pytest.raises(ConfigError, match=r"manipulations\[0\].kind"):
+        compose(["manipulations=[{kind: zap, targets: [IL_E], sessions: [2]}]"])
+    with pytest.raises(ConfigError, match=r"pharmacology.doses\[0\]"):
+        compose(["pharmacology.doses=[{agent: ketamine, dose_mg_per_kg: -1, route: ip}]"])
