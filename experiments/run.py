@@ -60,6 +60,8 @@ def execute(cfg_typed, resolved: dict | None = None) -> Path:
     outcome.summary.attrs["run_id"] = rid
     store.write_run(path, outcome.summary, outcome.spikes, resolved, prov)
     plotting.plot_run(outcome.summary, path.with_suffix(".png"))
+    if plotting.has_slow_dynamics(outcome.summary):
+        plotting.plot_slow(outcome.summary, path.with_name(path.stem + "_slow.png"))
     print(plotting.phase_table(outcome.summary))
     log(f"done in {wall:.1f} s (simulation {outcome.timings.get('simulate_s', float('nan')):.1f} s)")
     return path
