@@ -155,8 +155,9 @@ def test_partial_sweep_reports_missing_points_as_nan(first_sweep, tmp_path, caps
     sweep = tmp_path / "partial"
     sweep.mkdir()
     info = json.loads((first_sweep["sweep"] / "sweep.json").read_text())
-    extra = [o if not o.startswith(KEY + "=") else f"{KEY}=4.0" for o in info["jobs"][1]]
-    info["jobs"] = info["jobs"][1:] + [extra]
+    good = [job for job in info["jobs"] if f"{KEY}=-1.0" not in job]
+    extra = [o if not o.startswith(KEY + "=") else f"{KEY}=4.0" for o in good[0]]
+    info["jobs"] = good + [extra]
     (sweep / "sweep.json").write_text(json.dumps(info))
     (sweep / "manifest.jsonl").write_text((first_sweep["sweep"] / "manifest.jsonl").read_text())
     assert collect_mod.main([str(sweep), "--out", str(tmp_path / "c.nc")]) == 0
