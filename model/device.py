@@ -113,6 +113,21 @@ class Slot:
     def mark_compiled(self) -> None:
         (self.directory / COMPILED_MARK).write_text(time.strftime("%Y-%m-%dT%H:%M:%S"))
 
+    def wait_for_first_build(self) -> int | None:
+        """Serialise the first compilation of a structure.
+
+        Returns a held lock (release with :func:`release_lock`) when this slot
+        still has to compile; a worker that waited for another one finds a
+        compiled sibling and copies it instead.
+        """
+        if self.compiled:
+            return None
+        fd = os.open(str(self.directory.parent / "build.lock"), os.O_CREAT | os.O_RDWR, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        _seed_from_sibling(self.directory.parent, self.directory)
+        self.directory.mkdir(exist_ok=True)
+        return fd
+
     def log_build(self, seconds: float) -> None:
         """One line per real compilation, for sweep statistics."""
         with open(self.directory.parent / "builds.log", "a") as f:
@@ -137,6 +152,12 @@ def acquire_slot(structure: str, root: Path | None = None, max_slots: int = 256)
         directory.mkdir(exist_ok=True)
         return slot
     raise RuntimeError(f"no free build slot under {base} (all {max_slots} locked)")
+
+
+def release_lock(fd: int | None) -> None:
+    if fd is not None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
 
 def _seed_from_sibling(base: Path, directory: Path) -> None:

@@ -65,6 +65,7 @@ def run(cfg: FearsimConfig, progress=None, build_root=None) -> Outcome:
     t0 = time.perf_counter()
     standalone = device == "cpp_standalone"
     slot = None
+    build_lock = None
     results_rel = f"results_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     if standalone:
         if cfg.simulation.build_dir:
@@ -73,6 +74,7 @@ def run(cfg: FearsimConfig, progress=None, build_root=None) -> Outcome:
         else:
             slot = dev.acquire_slot(dev.structure_hash(cfg), Path(build_root) if build_root
                                     else None)
+            build_lock = slot.wait_for_first_build()
             directory = slot.directory
         dev.make_clock_order_deterministic()
         b2.set_device("cpp_standalone", directory=str(directory), build_on_run=False)
@@ -119,6 +121,8 @@ def run(cfg: FearsimConfig, progress=None, build_root=None) -> Outcome:
                 if timings["compiled"]:
                     slot.log_build(timings["build_s"])
                 slot.mark_compiled()
+                dev.release_lock(build_lock)
+                build_lock = None
             say(("compiled" if timings["compiled"] else "reused") + f" build in {directory}; "
                 "simulating all sessions")
             os.environ[dev.SEED_ENV] = str(cfg.simulation.seed)
@@ -143,6 +147,7 @@ def run(cfg: FearsimConfig, progress=None, build_root=None) -> Outcome:
             b2.device.reinit()
             b2.device.activate()
             b2.set_device("runtime")
+            dev.release_lock(build_lock)
             if slot is not None:
                 slot.release()
     timings["total_s"] = time.perf_counter() - t0
