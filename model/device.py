@@ -73,8 +73,13 @@ def structural_spec(cfg) -> dict:
                             for k, p in net.projections.items()},
         },
         "delay_ms": cfg.synapses.delay_ms,
-        "protocol": {"trial_s": pr.trial_s,
-                     "sessions": [[s.n_trials, s.interval_before_h] for s in pr.sessions]},
+        "protocol": {"trial_s": pr.trial_s, "tail_h": pr.tail_h,
+                     "sessions": [[s.n_trials, s.interval_before_h, s.real_duration_min]
+                                  for s in pr.sessions]},
+        "synaptogenesis": {
+            "enabled": cfg.synaptogenesis.enabled, "spine_dt_h": cfg.synaptogenesis.spine_dt_h,
+            "pathways": {k: [p.pre, p.post, p.p]
+                         for k, p in cfg.synaptogenesis.pathways.items()}},
         "consolidation_dt_min": cfg.plasticity.consolidation_dt_min,
         "readout": [cfg.readout.weight_samples, cfg.readout.weight_dt_s,
                     cfg.readout.record_spikes],

@@ -43,7 +43,15 @@ change (the tag). During intervals, on a coarse clock:
     rho_stable   += captured
     rho           = rho_stable + (e - captured) * exp(-dt / tau_early)
 
-with ``drive = nmda_avail`` of the postsynaptic region: consolidation of
+Shock-evoked stress (``stress``, a protocol TimedArray, see
+:func:`model.protocol.shock_stress`) scales the learning rate of neurons by
+``1 - stress_sensitivity * stress``: acute stress impairs IL plasticity
+(Maroun & Richter-Levin 2003; Izquierdo et al. 2006), so the prefrontal
+extinction pathway does not learn the conditioning context.
+
+with ``drive = (1 - occupancy) * protein`` of the postsynaptic neuron (its
+region's NMDA availability times the synaptic protein pool of
+:mod:`model.synaptogenesis`, 1 at baseline): consolidation of
 extinction needs NMDA-receptor-dependent activity after training
 (Burgos-Robles et al. 2007 Neuron; Santini et al. 2001 J Neurosci), so an
 antagonist present in the hours after a session leaves the early change to
@@ -96,7 +104,7 @@ dt_cons : second (shared, constant)
 _RHO_UPDATE = """
 t_p = tau_ca*(log(clip(ca + dca, theta_p, 1e9)/theta_p) - log(clip(ca, theta_p, 1e9)/theta_p))
 t_d = tau_ca*(log(clip(ca + dca, theta_d, 1e9)/theta_d) - log(clip(ca, theta_d, 1e9)/theta_d))
-rho = clip(rho + GATE*learn*(gamma_p*(1 - rho)*t_p - gamma_d*rho*t_d)/tau_rho, 0, 1)
+rho = clip(rho + GATE*learn*(1 - stress_sensitivity_post*stress(t))*(gamma_p*(1 - rho)*t_p - gamma_d*rho*t_d)/tau_rho, 0, 1)
 ca += dca
 """
 

@@ -43,6 +43,7 @@ class Schedule:
     cs_off_s: np.ndarray
     us_on_s: np.ndarray  # NaN where no US
     stim: np.ndarray  # (n_steps, len(STIM_CHANNELS)) on STIM_DT_S
+    session_of_step: np.ndarray  # session index of each STIM_DT_S step
     fast_duration_s: float
     slow_duration_h: float  # whole protocol clock, tail included
 
@@ -95,8 +96,10 @@ def build_schedule(protocol) -> Schedule:
         stim[span(a, b), 0] = 1.0
         if not np.isnan(u):
             stim[span(u, b), 1] = 1.0
+    session_of_step = np.zeros(n_steps, dtype=np.int32)
     for k, s in enumerate(sessions):
         stim[span(start[k], start[k] + dur[k]), 2 + ("A", "B").index(s.context)] = 1.0
+        session_of_step[span(start[k], start[k] + dur[k])] = k
 
     real_h = np.array([s.real_duration_min / 60.0 for s in sessions])
     return Schedule(
@@ -108,6 +111,7 @@ def build_schedule(protocol) -> Schedule:
         trial_index_in_session=np.array([r[3] for r in rows]),
         trial_start_s=trial_start, trial_abs_h=np.array([r[5] for r in rows]),
         cs_on_s=cs_on, cs_off_s=cs_off, us_on_s=us_on, stim=stim,
+        session_of_step=session_of_step,
         fast_duration_s=total,
         slow_duration_h=float(abs_h[-1] + real_h[-1] + protocol.tail_h),
     )
@@ -170,3 +174,38 @@ def nmda_occupancy(cfg, channels, schedule: Schedule, slow_dt_h: float):
         fast = 1.0 - (1.0 - fast) * (1.0 - drug_fast)
         slow = 1.0 - (1.0 - slow) * (1.0 - drug_slow)
     return fast, slow
+
+
+def shock_stress(schedule: Schedule, tau_min: float, per_shock: float) -> np.ndarray:
+    """A shock-evoked stress trace on the stimulus grid, on the real clock.
+
+    Each US raises s by ``per_shock * (1 - s)``; s decays with ``tau_min``
+    real minutes. A compressed session of real duration D and simulated
+    duration d advances the real clock D/d times faster than the simulated
+    one; between sessions the trace decays over the real interval. It gates
+    prefrontal (IL) plasticity, which acute stress and footshock impair
+    (Maroun & Richter-Levin 2003 J Neurosci; Izquierdo, Wellman & Holmes 2006
+    J Neurosci), so IL does not learn the conditioning context.
+    """
+    n = schedule.stim.shape[0]
+    out = np.zeros(n)
+    if per_shock <= 0:
+        return out
+    us = schedule.stim[:, 1] > 0
+    level = 0.0
+    prev_session = 0
+    prev_end_h = 0.0
+    for k in range(n):
+        sess = schedule.session_of_step[k]
+        if sess != prev_session:
+            gap_h = schedule.session_abs_h[sess] - prev_end_h
+            level *= np.exp(-gap_h * 60.0 / tau_min)
+            prev_session = sess
+        real_per_sim = (schedule.session_real_h[sess] * 3600.0
+                        / schedule.session_duration_s[sess])
+        level *= np.exp(-STIM_DT_S * real_per_sim / 60.0 / tau_min)
+        if us[k] and (k == 0 or not us[k - 1]):
+            level += per_shock * (1.0 - level)
+        out[k] = level
+        prev_end_h = schedule.session_abs_h[sess] + schedule.session_real_h[sess]
+    return out

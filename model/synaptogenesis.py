@@ -61,9 +61,11 @@ hours (silenced neurons form fewer spines).
 
 from __future__ import annotations
 
-# The chain as explicit updates (forward Euler on a clock whose step is well
-# below every time constant), run by a slow-network CodeRunner because the
-# variables live on the neuron group of the spiking network.
+# The chain on the slow clock: each stage relaxes to its target exactly for
+# inputs held over the step, x <- target + (x - target) exp(-dt/tau), so the
+# 10-minute step is accurate for time constants of tens of minutes. Run by a
+# slow-network CodeRunner because the variables live on the neuron group of
+# the spiking network.
 CHAIN_UPDATE = """
 occ_E = occ_slow(t_protocol, nmda_channel_E)
 occ_I = occ_slow(t_protocol, nmda_channel_I)
@@ -72,17 +74,16 @@ rapamycin = manip_slow(t_protocol, region_index*4 + 1)
 trkb_block = manip_slow(t_protocol, region_index*4 + 2)
 infusion_bdnf = manip_slow(t_protocol, region_index*4 + 3)
 trkb = bdnf*(1 - desens)*(1 - trkb_block)
-pool += dt_chain*(1 + k_translation*occ_E - pool)/tau_pool
-bdnf += dt_chain*(k_release*burst*pool + infusion_bdnf - bdnf)/tau_bdnf
-desens += dt_chain*(clip(k_desens*bdnf, 0, 1) - desens)/tau_desens
-suppression += dt_chain*(k_suppression*occ_E**4 - suppression)/tau_suppression
-mtor += dt_chain*(trkb*(1 - rapamycin)*(1 - clip(suppression, 0, 1)) - mtor)/tau_mtor
-translation += dt_chain*(mtor - translation)/tau_translation
-protein += dt_chain*(1 + k_protein*translation - protein)/tau_protein
+pool = (1 + k_translation*occ_E) + (pool - (1 + k_translation*occ_E))*exp(-dt_chain/tau_pool)
+bdnf = (k_release*burst*pool + infusion_bdnf) + (bdnf - (k_release*burst*pool + infusion_bdnf))*exp(-dt_chain/tau_bdnf)
+desens = clip(k_desens*bdnf, 0, 1) + (desens - clip(k_desens*bdnf, 0, 1))*exp(-dt_chain/tau_desens)
+suppression = k_suppression*occ_E**4 + (suppression - k_suppression*occ_E**4)*exp(-dt_chain/tau_suppression)
+mtor = trkb*(1 - rapamycin)*(1 - clip(suppression, 0, 1)) + (mtor - trkb*(1 - rapamycin)*(1 - clip(suppression, 0, 1)))*exp(-dt_chain/tau_mtor)
+translation = mtor + (translation - mtor)*exp(-dt_chain/tau_translation)
+protein = (1 + k_protein*translation) + (protein - (1 + k_protein*translation))*exp(-dt_chain/tau_protein)
 activity = activity_ref + (activity - activity_ref)*exp(-dt_chain/tau_activity_relax)
 """
 
-# t_protocol: the protocol clock. A CodeRunner's ``t`` is its group's clock,
 # i.e. the spiking network's, so the slow network keeps its own time here.
 NEURON_CHAIN_VARS = """
 t_protocol : second (shared)
@@ -182,7 +183,7 @@ def baseline_fraction(sg) -> float:
 
 
 def simulate_chain(sg, occ_E, occ_I, dt_h, rapamycin=0.0, trkb_block=0.0, infusion=0.0):
-    """Numpy twin of CHAIN_UPDATE for tests and quick looks.
+    """Numpy twin of CHAIN_UPDATE (same update order, same exact steps).
 
     occ_E, occ_I: arrays on a grid of step dt_h (hours). Returns a dict of
     arrays (pool, bdnf, mtor, protein, trkb).
@@ -193,17 +194,19 @@ def simulate_chain(sg, occ_E, occ_I, dt_h, rapamycin=0.0, trkb_block=0.0, infusi
     names = ("pool", "bdnf", "desens", "suppression", "mtor", "translation", "protein", "trkb")
     out = {k: np.zeros(n) for k in names}
     pool, bdnf, desens, sup, mtor, trans, protein = 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0
+    def relax(x, target, tau_h):
+        return target + (x - target) * np.exp(-dt_h / tau_h)
+
     for k in range(n):
         burst = occ_I[k] * (1 - occ_E[k]) ** sg.burst_exponent
         trkb = bdnf * (1 - desens) * (1 - trkb_block)
-        pool += dt_h * (1 + sg.k_translation * occ_E[k] - pool) / sg.tau_pool_h
-        bdnf += dt_h * (sg.k_release * burst * pool + infusion - bdnf) / sg.tau_bdnf_h
-        desens += dt_h * (min(max(sg.k_desens * bdnf, 0), 1) - desens) / sg.tau_desens_h
-        sup += dt_h * (sg.k_suppression * occ_E[k] ** 4 - sup) / sg.tau_suppression_h
-        mtor += dt_h * (trkb * (1 - rapamycin) * (1 - min(max(sup, 0), 1)) - mtor) \
-            / sg.tau_mtor_h
-        trans += dt_h * (mtor - trans) / sg.tau_translation_h
-        protein += dt_h * (1 + sg.k_protein * trans - protein) / sg.tau_protein_h
+        pool = relax(pool, 1 + sg.k_translation * occ_E[k], sg.tau_pool_h)
+        bdnf = relax(bdnf, sg.k_release * burst * pool + infusion, sg.tau_bdnf_h)
+        desens = relax(desens, min(max(sg.k_desens * bdnf, 0), 1), sg.tau_desens_h)
+        sup = relax(sup, sg.k_suppression * occ_E[k] ** 4, sg.tau_suppression_h)
+        mtor = relax(mtor, trkb * (1 - rapamycin) * (1 - min(max(sup, 0), 1)), sg.tau_mtor_h)
+        trans = relax(trans, mtor, sg.tau_translation_h)
+        protein = relax(protein, 1 + sg.k_protein * trans, sg.tau_protein_h)
         for name, value in zip(names, (pool, bdnf, desens, sup, mtor, trans, protein, trkb),
                                strict=True):
             out[name][k] = value

@@ -88,9 +88,11 @@ def _single_synapse(c_pre, nmda_avail, v_post_mV=-50.0, rho0=0.2, post_spike_ms=
     post.tau_ampa = post.tau_gaba = post.tau_nmda = 5 * b2.ms
     post.Mg = 1 * b2.mM
     post.nmda_avail = nmda_avail
+    no_stress = b2.TimedArray([0.0], dt=1 * b2.second)
     syn = b2.Synapses(pre, post, plasticity.PLASTIC_MODEL,
                       on_pre=plasticity.exc_on_pre(plastic=True),
-                      on_post=plasticity.PLASTIC_ON_POST, method="exact")
+                      on_post=plasticity.PLASTIC_ON_POST, method="exact",
+                      namespace={"stress": no_stress})
     syn.connect()
     syn.w_ampa = syn.w_nmda = 0 * b2.nS  # keep the postsynaptic voltage clamped
     from model.config import PlasticityConfig
@@ -167,3 +169,24 @@ def test_consolidation_captures_early_change_only_when_nmda_is_free():
 
     assert interval(0.6, 0.2, drive=1.0) > 0.5  # captured
     assert interval(0.6, 0.2, drive=0.05) < 0.3  # decays back without NMDARs
+
+
+def test_shock_stress_trace_follows_the_real_clock(compose):
+    from model.protocol import STIM_DT_S, build_schedule, shock_stress
+
+    cfg = compose([])
+    sch = build_schedule(cfg.protocol)
+    s = shock_stress(sch, tau_min=60.0, per_shock=0.5)
+    t = np.arange(len(s)) * STIM_DT_S
+    cond = sch.session_of_step == 1
+    ext = sch.session_of_step == 2
+    assert s[sch.session_of_step == 0].max() == 0  # no shock yet
+    assert s[cond].max() > 0.9  # repeated shocks saturate it
+    assert s[ext].max() < 1e-6  # 24 h later it is gone
+    first_us = np.argmax(sch.stim[:, 1] > 0)
+    assert s[first_us] == pytest.approx(0.5)
+    # decay within a session follows real minutes: 30 min session over 24 s
+    k = first_us + int(round(1.0 / STIM_DT_S))
+    real_min = 1.0 * sch.session_real_h[1] * 60 / sch.session_duration_s[1]
+    assert s[k] == pytest.approx(0.5 * np.exp(-real_min / 60.0), rel=0.05)
+    assert t[k] > t[first_us]

@@ -6,7 +6,7 @@ import pytest
 from model import manipulations, pharmacology, synaptogenesis
 from model.protocol import build_schedule, nmda_occupancy, occupancy_channels, slow_grid
 
-DT_H = 1 / 60
+DT_H = 2 / 60  # the slow clock step of configs/plasticity/calcium.yaml
 
 
 def _ketamine_occupancy(dose, hours=24 * 21):
@@ -92,7 +92,8 @@ def test_brian_chain_matches_its_numpy_twin(compose):
     fast, slow = nmda_occupancy(cfg, ch, sch, dt_h)
     regions = list(dict.fromkeys(p.region for p in cfg.network.populations.values()))
     c = circuit.build(cfg, sch, fast, slow, manipulations.opto_current(cfg, sch),
-                      manipulations.infusion_levels(cfg, sch, regions, dt_h))
+                      manipulations.infusion_levels(cfg, sch, regions, dt_h),
+                      np.zeros(sch.stim.shape[0]))
     net = b2.Network(*c.slow_objects)
     n_steps = 60
     net.run(n_steps * dt_h * 3600 * b2.second)
