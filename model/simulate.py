@@ -21,8 +21,7 @@ import xarray as xr
 from . import circuit as circuit_mod
 from . import manipulations
 from .config import FearsimConfig, validate
-from .protocol import (build_schedule, nmda_occupancy, occupancy_channels, shock_stress,
-                       slow_grid)
+from .protocol import build_schedule, nmda_occupancy, occupancy_channels, shock_stress, slow_grid
 from .readout import RunawayError, summarize
 
 
