@@ -192,7 +192,7 @@ def draw_wiring(cfg, sizes: dict, pop_slices: dict, input_slices: dict) -> dict:
 
 
 def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray,
-          opto_fast: np.ndarray, manip_slow: np.ndarray, stress: np.ndarray,
+          opto_fast: np.ndarray, manip_slow: np.ndarray, shock: np.ndarray,
           defer_values: bool = False) -> Circuit:
     """Create every Brian2 object of one run; nothing is run here.
 
@@ -220,7 +220,7 @@ def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray,
         "occ_slow": b2.TimedArray(occ_slow, dt=slow_dt, name="occ_slow"),
         "opto": b2.TimedArray(opto_fast * b2.pA, dt=STIM_DT_S * b2.second, name="opto"),
         "manip_slow": b2.TimedArray(manip_slow, dt=slow_dt, name="manip_slow"),
-        "stress": b2.TimedArray(stress, dt=STIM_DT_S * b2.second, name="stress"),
+        "shock": b2.TimedArray(shock, dt=STIM_DT_S * b2.second, name="shock"),
     }
     ns = dict(c.timed_arrays)
     val.set_timed_array(c.timed_arrays["stim"], schedule.stim)
@@ -228,7 +228,7 @@ def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray,
     val.set_timed_array(c.timed_arrays["occ_slow"], occ_slow)
     val.set_timed_array(c.timed_arrays["opto"], opto_fast * b2.pA)
     val.set_timed_array(c.timed_arrays["manip_slow"], manip_slow)
-    val.set_timed_array(c.timed_arrays["stress"], stress)
+    val.set_timed_array(c.timed_arrays["shock"], shock)
     rng = np.random.default_rng(cfg.simulation.seed)
 
     # ---- inputs
@@ -273,7 +273,8 @@ def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray,
                        namespace=ns, name="neurons")
     units = {"C": b2.farad, "gL": b2.siemens, "EL": b2.volt, "Vt": b2.volt, "Vr": b2.volt,
              "tref": b2.second, "a_ad": b2.siemens, "b_ad": b2.amp, "tau_ad": b2.second,
-             "nmda_scale": 1, "bg_w": b2.siemens, "stress_sensitivity": 1}
+             "nmda_scale": 1, "bg_w": b2.siemens, "plasticity_base": 1,
+             "shock_gain": 1}
     params = neurons.population_arrays(net.populations, pop_sizes)
     for var, values in params.items():
         val.set(g, var, values * units[var])

@@ -46,7 +46,11 @@ class PopulationConfig:
     tau_adapt_ms: float = 200.0
     bg_w_nS: float = 1.0  # conductance jump per background spike (network.background_rate_Hz)
     nmda_scale: float = 1.0  # per-region/per-class NMDA conductance scale
-    stress_sensitivity: float = 0.0  # how much shock-evoked stress suppresses its plasticity
+    # plasticity of synapses onto this population: learning-rate factor
+    # plasticity_base + shock_gain * shock trace (>= 0); shocks enable LA
+    # plasticity (shock_gain > 0) and suppress IL plasticity (< 0)
+    plasticity_base: float = 1.0
+    shock_gain: float = 0.0
 
 
 @dataclass
@@ -125,9 +129,9 @@ class PlasticityConfig:
     # consolidation (intervals): synaptic tagging and capture
     tau_early_h: float = 3.0  # unconsolidated change decays back
     capture_rate_per_h: float = 1.0  # capture of tagged change when NMDA is free
-    # shock-evoked stress that suppresses plasticity of sensitive populations
-    stress_tau_min: float = 60.0
-    stress_per_shock: float = 0.0
+    # shock-evoked neuromodulatory trace (model/protocol.py shock_trace)
+    shock_tau_min: float = 60.0
+    shock_per_us: float = 0.0
     consolidation_dt_min: float = 2.0  # step of the slow clock
 
 
@@ -323,7 +327,10 @@ def validate(cfg: FearsimConfig) -> FearsimConfig:
         _positive(pop, key, ("C_pF", "gL_nS", "tau_adapt_ms"))
         _positive(pop, key, ("tref_ms", "bg_w_nS", "nmda_scale", "b_adapt_pA",
                              "a_adapt_nS"), strict=False)
-        _unit_interval(pop, key, ("stress_sensitivity",))
+        _positive(pop, key, ("plasticity_base",), strict=False)
+        _require(pop.plasticity_base + min(pop.shock_gain, 0.0) >= 0, f"{key}.shock_gain",
+                 f"must be >= -plasticity_base ({-pop.plasticity_base}) so learning rates "
+                 "stay >= 0", pop.shock_gain)
         _require(pop.Vr_mV < pop.Vt_mV, f"{key}.Vr_mV", f"must be below Vt_mV={pop.Vt_mV}",
                  pop.Vr_mV)
     for name, inp in net.inputs.items():
@@ -358,8 +365,8 @@ def validate(cfg: FearsimConfig) -> FearsimConfig:
                                  "tau_early_h", "consolidation_dt_min"))
     _positive(pl, "plasticity", ("gamma_d", "gamma_p", "C_pre", "C_post", "learning_rate",
                                  "capture_rate_per_h"), strict=False)
-    _positive(pl, "plasticity", ("stress_tau_min",))
-    _unit_interval(pl, "plasticity", ("stress_per_shock",))
+    _positive(pl, "plasticity", ("shock_tau_min",))
+    _unit_interval(pl, "plasticity", ("shock_per_us",))
     _require(pl.theta_p > pl.theta_d, "plasticity.theta_p",
              f"must exceed plasticity.theta_d={pl.theta_d}", pl.theta_p)
 

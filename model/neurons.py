@@ -52,7 +52,8 @@ nmda_scale : 1 (constant)
 bg_w : siemens (constant)
 nmda_channel : integer (constant)
 population : integer (constant)
-stress_sensitivity : 1 (constant)
+plasticity_base : 1 (constant)
+shock_gain : 1 (constant)
 E_ampa : volt (shared, constant)
 E_nmda : volt (shared, constant)
 E_gaba : volt (shared, constant)
@@ -80,7 +81,8 @@ POPULATION_FIELDS = {  # variable: (config field, unit name)
     "Vt": ("Vt_mV", "mV"), "Vr": ("Vr_mV", "mV"), "tref": ("tref_ms", "ms"),
     "a_ad": ("a_adapt_nS", "nS"), "b_ad": ("b_adapt_pA", "pA"),
     "tau_ad": ("tau_adapt_ms", "ms"), "nmda_scale": ("nmda_scale", None),
-    "bg_w": ("bg_w_nS", "nS"), "stress_sensitivity": ("stress_sensitivity", None),
+    "bg_w": ("bg_w_nS", "nS"), "plasticity_base": ("plasticity_base", None),
+    "shock_gain": ("shock_gain", None),
 }
 
 

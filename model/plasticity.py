@@ -43,11 +43,15 @@ change (the tag). During intervals, on a coarse clock:
     rho_stable   += captured
     rho           = rho_stable + (e - captured) * exp(-dt / tau_early)
 
-Shock-evoked stress (``stress``, a protocol TimedArray, see
-:func:`model.protocol.shock_stress`) scales the learning rate of neurons by
-``1 - stress_sensitivity * stress``: acute stress impairs IL plasticity
-(Maroun & Richter-Levin 2003; Izquierdo et al. 2006), so the prefrontal
-extinction pathway does not learn the conditioning context.
+Neuromodulation by the shock (``shock``, a protocol TimedArray, see
+:func:`model.protocol.shock_trace`) sets the learning rate of synapses onto a
+population to ``plasticity_base + shock_gain * shock`` (>= 0). In LA the
+shock-evoked neuromodulators (noradrenaline, dopamine) are needed, with
+Hebbian NMDA calcium, for fear learning (Johansen et al. 2014 PNAS; three
+factor rules): a small base and a positive gain. In IL, acute stress impairs
+plasticity (Maroun & Richter-Levin 2003 J Neurosci; Izquierdo et al. 2006
+J Neurosci): a negative gain, so the extinction pathway does not learn the
+conditioning context.
 
 with ``drive = (1 - occupancy) * protein`` of the postsynaptic neuron (its
 region's NMDA availability times the synaptic protein pool of
@@ -104,7 +108,7 @@ dt_cons : second (shared, constant)
 _RHO_UPDATE = """
 t_p = tau_ca*(log(clip(ca + dca, theta_p, 1e9)/theta_p) - log(clip(ca, theta_p, 1e9)/theta_p))
 t_d = tau_ca*(log(clip(ca + dca, theta_d, 1e9)/theta_d) - log(clip(ca, theta_d, 1e9)/theta_d))
-rho = clip(rho + GATE*learn*(1 - stress_sensitivity_post*stress(t))*(gamma_p*(1 - rho)*t_p - gamma_d*rho*t_d)/tau_rho, 0, 1)
+rho = clip(rho + GATE*learn*clip(plasticity_base_post + shock_gain_post*shock(t), 0, 1e9)*(gamma_p*(1 - rho)*t_p - gamma_d*rho*t_d)/tau_rho, 0, 1)
 ca += dca
 """
 

@@ -176,16 +176,14 @@ def nmda_occupancy(cfg, channels, schedule: Schedule, slow_dt_h: float):
     return fast, slow
 
 
-def shock_stress(schedule: Schedule, tau_min: float, per_shock: float) -> np.ndarray:
-    """A shock-evoked stress trace on the stimulus grid, on the real clock.
+def shock_trace(schedule: Schedule, tau_min: float, per_shock: float) -> np.ndarray:
+    """A shock-evoked neuromodulatory trace on the stimulus grid, real clock.
 
     Each US raises s by ``per_shock * (1 - s)``; s decays with ``tau_min``
     real minutes. A compressed session of real duration D and simulated
     duration d advances the real clock D/d times faster than the simulated
-    one; between sessions the trace decays over the real interval. It gates
-    prefrontal (IL) plasticity, which acute stress and footshock impair
-    (Maroun & Richter-Levin 2003 J Neurosci; Izquierdo, Wellman & Holmes 2006
-    J Neurosci), so IL does not learn the conditioning context.
+    one; between sessions the trace decays over the real interval. It sets
+    learning rates per population (model/plasticity.py).
     """
     n = schedule.stim.shape[0]
     out = np.zeros(n)

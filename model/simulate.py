@@ -21,7 +21,7 @@ import xarray as xr
 from . import circuit as circuit_mod
 from . import manipulations
 from .config import FearsimConfig, validate
-from .protocol import build_schedule, nmda_occupancy, occupancy_channels, shock_stress, slow_grid
+from .protocol import build_schedule, nmda_occupancy, occupancy_channels, shock_trace, slow_grid
 from .readout import RunawayError, summarize
 
 
@@ -94,10 +94,10 @@ def run(cfg: FearsimConfig, progress=None, build_root=None) -> Outcome:
         regions = list(dict.fromkeys(p.region for p in cfg.network.populations.values()))
         opto_values = manipulations.opto_current(cfg, schedule)
         infusion_values = manipulations.infusion_levels(cfg, schedule, regions, slow_dt_h)
-        stress_values = shock_stress(schedule, cfg.plasticity.stress_tau_min,
-                                     cfg.plasticity.stress_per_shock)
+        shock_values = shock_trace(schedule, cfg.plasticity.shock_tau_min,
+                                   cfg.plasticity.shock_per_us)
         c = circuit_mod.build(cfg, schedule, occ_fast_values, occ_slow_values, opto_values,
-                              infusion_values, stress_values, defer_values=standalone)
+                              infusion_values, shock_values, defer_values=standalone)
         fast = b2.Network(*c.fast_objects, name="sessions")
         slow = b2.Network(*c.slow_objects, name="intervals")
         sessions = cfg.protocol.sessions

@@ -23,16 +23,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-from omegaconf import OmegaConf
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from experiments.config_store import compose  # noqa: E402
 from model import simulate  # noqa: E402
-from model.config import FearsimConfig  # noqa: E402
 from model.readout import RunawayError  # noqa: E402
 
-GROUPS = [("network", "fear_circuit"), ("synapses", "default"), ("plasticity", "calcium"),
-          ("protocol", "fear_extinction"), ("readout", "default"), ("simulation", "default"),
-          ("paths", "default")]
 BLOCKS = {
     "none": [],
     "sys": ["protocol.block.occupancy=0.95", "protocol.block.sessions=[2]"],
@@ -42,11 +38,8 @@ BLOCKS = {
 
 
 def make_cfg(overrides):
-    root = Path(__file__).resolve().parents[1] / "configs"
-    base = OmegaConf.structured(FearsimConfig)
-    parts = {g: OmegaConf.load(root / g / f"{f}.yaml") for g, f in GROUPS}
-    cfg = OmegaConf.merge(base, parts, OmegaConf.from_dotlist(overrides))
-    return OmegaConf.to_object(cfg)
+    """The composed config (Hydra config tree plus command-line overrides)."""
+    return compose(list(overrides))
 
 
 def metrics(ds):
@@ -114,7 +107,8 @@ def main():
     ap.add_argument("--seeds", default="1,2,3,4,5")
     ap.add_argument("--block", default="none")
     ap.add_argument("--verbose", action="store_true")
-    ap.add_argument("--build-dir", default="/tmp/fearsim_cal_build")
+    ap.add_argument("--build-dir", default="",
+                    help="fixed build folder (default: the structural build cache)")
     ap.add_argument("overrides", nargs="*")
     a = ap.parse_args()
     seeds = [int(s) for s in a.seeds.split(",")]

@@ -88,11 +88,12 @@ def _single_synapse(c_pre, nmda_avail, v_post_mV=-50.0, rho0=0.2, post_spike_ms=
     post.tau_ampa = post.tau_gaba = post.tau_nmda = 5 * b2.ms
     post.Mg = 1 * b2.mM
     post.nmda_avail = nmda_avail
-    no_stress = b2.TimedArray([0.0], dt=1 * b2.second)
+    post.plasticity_base = 1.0
+    no_shock = b2.TimedArray([0.0], dt=1 * b2.second)
     syn = b2.Synapses(pre, post, plasticity.PLASTIC_MODEL,
                       on_pre=plasticity.exc_on_pre(plastic=True),
                       on_post=plasticity.PLASTIC_ON_POST, method="exact",
-                      namespace={"stress": no_stress})
+                      namespace={"shock": no_shock})
     syn.connect()
     syn.w_ampa = syn.w_nmda = 0 * b2.nS  # keep the postsynaptic voltage clamped
     from model.config import PlasticityConfig
@@ -171,12 +172,12 @@ def test_consolidation_captures_early_change_only_when_nmda_is_free():
     assert interval(0.6, 0.2, drive=0.05) < 0.3  # decays back without NMDARs
 
 
-def test_shock_stress_trace_follows_the_real_clock(compose):
-    from model.protocol import STIM_DT_S, build_schedule, shock_stress
+def test_shock_trace_follows_the_real_clock(compose):
+    from model.protocol import STIM_DT_S, build_schedule, shock_trace
 
     cfg = compose([])
     sch = build_schedule(cfg.protocol)
-    s = shock_stress(sch, tau_min=60.0, per_shock=0.5)
+    s = shock_trace(sch, tau_min=60.0, per_shock=0.5)
     t = np.arange(len(s)) * STIM_DT_S
     cond = sch.session_of_step == 1
     ext = sch.session_of_step == 2
