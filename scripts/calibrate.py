@@ -55,8 +55,8 @@ def metrics(ds):
         "recall": sel["recall"].mean(),
         "renewal": sel["renewal"].mean(),
     }
-    rest = {str(p): float(r) for p, r in zip(ds.population.values, ds.resting_rate.values)}
-    kinds = {str(p): str(k) for p, k in zip(ds.population.values, ds.population_kind.values)}
+    rest = {str(p): float(r) for p, r in zip(ds.population.values, ds.resting_rate.values, strict=True)}
+    kinds = {str(p): str(k) for p, k in zip(ds.population.values, ds.population_kind.values, strict=True)}
     return m, rest, kinds
 
 
