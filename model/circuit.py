@@ -274,7 +274,7 @@ def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray,
     units = {"C": b2.farad, "gL": b2.siemens, "EL": b2.volt, "Vt": b2.volt, "Vr": b2.volt,
              "tref": b2.second, "a_ad": b2.siemens, "b_ad": b2.amp, "tau_ad": b2.second,
              "nmda_scale": 1, "bg_w": b2.siemens, "plasticity_base": 1,
-             "shock_gain": 1}
+             "shock_gain": 1, "shock_current": b2.amp}
     params = neurons.population_arrays(net.populations, pop_sizes)
     for var, values in params.items():
         val.set(g, var, values * units[var])

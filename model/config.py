@@ -51,6 +51,9 @@ class PopulationConfig:
     # plasticity (shock_gain > 0) and suppress IL plasticity (< 0)
     plasticity_base: float = 1.0
     shock_gain: float = 0.0
+    # hyperpolarising current at full shock trace (conditioning lowers IL
+    # excitability; Santini, Quirk & Porter 2008)
+    shock_current_pA: float = 0.0
 
 
 @dataclass
@@ -327,7 +330,7 @@ def validate(cfg: FearsimConfig) -> FearsimConfig:
         _positive(pop, key, ("C_pF", "gL_nS", "tau_adapt_ms"))
         _positive(pop, key, ("tref_ms", "bg_w_nS", "nmda_scale", "b_adapt_pA",
                              "a_adapt_nS"), strict=False)
-        _positive(pop, key, ("plasticity_base",), strict=False)
+        _positive(pop, key, ("plasticity_base", "shock_current_pA"), strict=False)
         _require(pop.plasticity_base + min(pop.shock_gain, 0.0) >= 0, f"{key}.shock_gain",
                  f"must be >= -plasticity_base ({-pop.plasticity_base}) so learning rates "
                  "stay >= 0", pop.shock_gain)

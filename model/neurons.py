@@ -18,6 +18,9 @@ from a TimedArray per (region, cell kind) channel, so a blockade acts on the
 current and on learning calcium (see :mod:`model.plasticity`) by the same
 number. ``I_opto`` is an optogenetic-like current per population from a
 TimedArray (silencing: negative, e.g. ArchT; stimulation: positive).
+``I_shock`` lowers the excitability of chosen populations while the
+shock-evoked trace lasts (model/protocol.py shock_trace): fear conditioning
+reduces IL intrinsic excitability (Santini, Quirk & Porter 2008 J Neurosci).
 Parameters are ``(shared, constant)`` so that standalone
 ``run_args`` can change them without a rebuild.
 """
@@ -27,8 +30,9 @@ from __future__ import annotations
 # Per-neuron parameters (all populations live in one NeuronGroup, so each
 # neuron carries its population's values); synaptic constants are shared.
 NEURON_EQS = """
-dv/dt = (gL*(EL - v) + I_syn + I_opto - w_ad) / C : volt (unless refractory)
+dv/dt = (gL*(EL - v) + I_syn + I_opto - I_shock - w_ad) / C : volt (unless refractory)
 I_opto = opto(t, population) : amp
+I_shock = shock_current*shock(t) : amp
 I_syn = g_ampa*(E_ampa - v) + g_gaba*(E_gaba - v) + I_nmda : amp
 I_nmda = nmda_scale*nmda_avail*g_nmda*B*(E_nmda - v) : amp
 B = 1/(1 + Mg/(3.57*mM)*exp(-0.062*v/mV)) : 1
@@ -53,6 +57,7 @@ bg_w : siemens (constant)
 nmda_channel : integer (constant)
 population : integer (constant)
 plasticity_base : 1 (constant)
+shock_current : amp (constant)
 shock_gain : 1 (constant)
 E_ampa : volt (shared, constant)
 E_nmda : volt (shared, constant)
@@ -82,7 +87,7 @@ POPULATION_FIELDS = {  # variable: (config field, unit name)
     "a_ad": ("a_adapt_nS", "nS"), "b_ad": ("b_adapt_pA", "pA"),
     "tau_ad": ("tau_adapt_ms", "ms"), "nmda_scale": ("nmda_scale", None),
     "bg_w": ("bg_w_nS", "nS"), "plasticity_base": ("plasticity_base", None),
-    "shock_gain": ("shock_gain", None),
+    "shock_gain": ("shock_gain", None), "shock_current": ("shock_current_pA", "pA"),
 }
 
 

@@ -1,0 +1,102 @@
+"""fearsim-bench: the quick sweep and workers sections in a subprocess.
+
+One compilation of the tiny network (the sweep starts from an empty build
+cache), then a 3-point run-time sweep and 2 runs on 1 and on 2 processes.
+The full benchmark (full scale, every section) is not run by the tests; the
+complete quick benchmark is marked slow.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from experiments import bench
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _bench(tmp_path, *args, timeout=900):
+    env = dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg")
+    env.pop("FEARSIM_SEED", None)
+    out = tmp_path / "bench.json"
+    md = tmp_path / "BENCHMARKS.md"
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench.py"), "--quick",
+                        "--out", str(out), "--markdown", str(md), *args],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    assert r.returncode == 0, r.stderr[-4000:]
+    assert r.stdout.strip().splitlines()[-1] == str(out.resolve())
+    return json.loads(out.read_text()), md.read_text(), r
+
+
+def test_quick_sweep_and_workers(tmp_path):
+    res, md, r = _bench(tmp_path, "--only", "sweep,workers")
+    assert res["quick"] is True and res["sections"] == ["sweep", "workers"]
+    for key in ("cpu", "cores", "ram_GB", "python", "brian2", "numpy", "date"):
+        assert key in res["machine"]
+    s = res["sweep"]
+    for key in ("total_s", "builds", "first_build_s", "mean_simulate_s", "ideal_s", "ratio",
+                "values", "runs"):
+        assert key in s
+    assert s["n"] == 3 and len(s["runs"]) == 3 and len(set(s["values"])) == 3
+    # a run-time sweep compiles exactly once, on its first point
+    assert s["builds"] == 1 and s["compiled_runs"] == 1
+    assert s["runs"][0]["timings"]["compiled"] and not s["runs"][-1]["timings"]["compiled"]
+    assert s["ratio"] > 0.5
+    w = res["workers"]
+    assert w["n_runs"] == 2 and w["throughput_ratio"] > 0
+    # the cache was pre-built: no run of the measured batches compiled
+    assert w["p1"]["compiled"] == 0 and w["p2"]["compiled"] == 0
+    assert len({r["pid"] for r in w["p2"]["runs"]}) == 2
+    assert res["targets"]["sweep.builds"]["met"]
+    # printed table and the markdown section
+    assert "throughput ratio 2 vs 1" in r.stdout
+    assert bench.MARK_BEGIN in md and bench.MARK_END in md and "| sweep | builds | 1 |" in md
+
+
+def test_markdown_section_is_replaced(tmp_path):
+    md = tmp_path / "B.md"
+    md.write_text("# Benchmarks\n\nintro\n\n" + bench.MARK_BEGIN + "\nold\n" + bench.MARK_END
+                  + "\n\nnotes after\n")
+    bench.write_markdown(md, bench.MARK_BEGIN + "\nnew\n" + bench.MARK_END)
+    text = md.read_text()
+    assert "old" not in text and "new" in text
+    assert text.startswith("# Benchmarks\n\nintro") and text.endswith("notes after\n")
+
+
+def test_synaptic_event_count_is_analytic_for_inputs(compose):
+    ov = ["experiment=tiny"]
+    cfg = compose(ov)
+    from model.circuit import draw_wiring, layout, scaled
+
+    pop = {k: scaled(p.n, cfg.network.scale) for k, p in cfg.network.populations.items()}
+    inp = {k: p.n for k, p in cfg.network.inputs.items()}
+    w = draw_wiring(cfg, {**pop, **inp}, layout(pop), layout(inp))
+    n_syn = {name: b - a for ws in w.values() for name, (a, b) in ws.blocks.items()}
+    spikes = {k: 10 * n for k, n in pop.items()}  # 10 spikes per neuron
+    st = bench.run_stats(ov, {"sizes": {**pop, **inp}, "n_synapses": n_syn,
+                              "pop_spikes": spikes, "simulate_s": 1.0})
+    recurrent = sum(10 * n_syn[k] for k, p in cfg.network.projections.items()
+                    if p.pre in pop)
+    assert st["events_per_projection"]["la_la"] == pytest.approx(10 * n_syn["la_la"])
+    assert st["syn_events"] > recurrent  # inputs add their analytic spike counts
+    assert st["n_synapses"] == sum(n_syn.values())
+    assert st["mean_rate_Hz"] == pytest.approx(10 / st["bio_fast_s"])
+
+
+@pytest.mark.slow
+def test_quick_benchmark_every_section(tmp_path):
+    res, md, _ = _bench(tmp_path, "--only", ",".join(bench.SECTIONS), timeout=3600)
+    for name in bench.SECTIONS:
+        assert name in res
+    d = res["default"]
+    assert d["syn_events_per_s"] > 0 and d["neuron_updates_per_s"] > 0
+    assert d["compiled_cold"] and not d["compiled_warm"]
+    assert d["results_file_MB"] > 0 and d["binary_peak_rss_MB"] > 0
+    assert "overhead_simulate" in res["plain"]
+    assert res["runtime"]["ratio_simulate"] > 0
+    assert len(res["scaling"]["points"]) == 2 and "exponent" in res["scaling"]
+    assert res["profile"]["entries"]

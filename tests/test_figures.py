@@ -1,0 +1,138 @@
+"""fearsim-figure: every experiment's quick mode makes its figure and its check lines.
+
+One session-scoped fixture runs ``fearsim-figure all --quick --jobs 2`` into a
+temporary results folder (builds cached in FEARSIM_BUILD_CACHE when set,
+else in a temporary folder); the tests then look at what it wrote.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from experiments.figures import by_name, core, gallery
+
+ROOT = Path(__file__).resolve().parents[1]
+NAMES = list(by_name())
+LINE = re.compile(r"^(PASS|FAIL)  .+: .+ \(target .+\)")
+
+
+def _figure(args, results, env):
+    return subprocess.run([sys.executable, "-m", "experiments.figures.cli", *args,
+                           "--results", str(results)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=1800)
+
+
+@pytest.fixture(scope="session")
+def quick_all(tmp_path_factory):
+    results = tmp_path_factory.mktemp("fig_results")
+    env = dict(os.environ, MPLBACKEND="Agg")
+    env.setdefault("FEARSIM_BUILD_CACHE", str(tmp_path_factory.mktemp("fig_builds")))
+    t0 = time.time()
+    proc = _figure(["all", "--quick", "--jobs", "2"], results, env)
+    wall = time.time() - t0
+    print(f"fearsim-figure all --quick: {wall:.0f} s", file=sys.stderr)
+    return {"proc": proc, "results": results, "env": env, "wall": wall}
+
+
+def _blocks(stdout: str) -> dict[str, list[str]]:
+    out, cur = {}, None
+    for line in stdout.splitlines():
+        if line.startswith("== "):
+            cur = line[3:].split(":")[0]
+            out[cur] = []
+        elif cur is not None:
+            out[cur].append(line)
+    return out
+
+
+def test_all_quick_exits_cleanly(quick_all):
+    proc = quick_all["proc"]
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert set(_blocks(proc.stdout)) == set(NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_quick_figure_and_check_lines(quick_all, name):
+    fig_dir = quick_all["results"] / "figures"
+    lines = _blocks(quick_all["proc"].stdout)[name]
+    checks = [ln for ln in lines if ln.startswith(("PASS", "FAIL"))]
+    assert checks, lines
+    assert all(LINE.match(ln) for ln in checks), checks
+    # the figure path comes last
+    assert lines[-1] == str(fig_dir / f"{name}.png")
+    for ext in ("png", "pdf", "nc"):
+        assert (fig_dir / f"{name}.{ext}").stat().st_size > 1000
+    with xr.open_dataset(fig_dir / f"{name}.nc", engine="h5netcdf") as ds:
+        stored = json.loads(ds.attrs["checks_json"])
+        assert ds.attrs["figure"] == name and int(ds.attrs["quick"]) == 1
+    assert [c["status"] for c in stored] == [ln[:4] for ln in checks]
+    # every group comparison reports n, a p value and an effect size
+    for c in stored:
+        if c["test"]:
+            assert c["n"].startswith("n=") and c["effect"]
+
+
+def test_finished_runs_are_reused(quick_all):
+    t0 = time.time()
+    proc = _figure(["control", "--quick"], quick_all["results"], quick_all["env"])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "0 to run" in proc.stderr
+    assert _blocks(proc.stdout)["control"] == _blocks(quick_all["proc"].stdout)["control"]
+    assert time.time() - t0 < 120
+
+
+def test_gallery_from_figure_data(quick_all, tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# fearsim\n\n## Tests\n\ntext\n")
+    rc = gallery.main(quick_all["results"], tmp_path / "figs", readme)
+    assert rc == 0
+    text = readme.read_text()
+    assert text.startswith("# fearsim\n\n## Tests\n\ntext\n")
+    for name in NAMES:
+        assert (tmp_path / "figs" / f"{name}.png").exists()
+        assert f"fearsim-figure {name}" in text
+    # idempotent: a second pass replaces the section
+    gallery.main(quick_all["results"], tmp_path / "figs", readme)
+    assert readme.read_text() == text
+
+
+# ---------------------------------------------------------------------------
+# statistics (fast)
+
+
+def test_welch_and_hedges_g_match_scipy():
+    from scipy import stats
+
+    a = np.array([60.0, 55, 70, 65, 58, 62])
+    b = np.array([30.0, 42, 35, 28, 40])
+    c = core.welch(a, b)
+    assert c.p == pytest.approx(stats.ttest_ind(a, b, equal_var=False).pvalue)
+    sp = np.sqrt((5 * a.var(ddof=1) + 4 * b.var(ddof=1)) / 9)
+    g = (a.mean() - b.mean()) / sp * (1 - 3 / (4 * 11 - 9))
+    assert c.effect == f"g={g:.2f}" and c.n == "n=6/5"
+
+
+def test_paired_fisher_spearman():
+    c = core.paired([50, 60, 70, 80], [20, 35, 30, 45])
+    assert c.diff == pytest.approx(32.5) and c.p < 0.05 and c.effect.startswith("d_z=")
+    f = core.fisher(10, 15, 3, 15)
+    assert 0 < f.p < 0.05 and f.diff == pytest.approx(7 / 15)
+    s = core.spearman([0, 0.2, 0.5, 0.9, 0.95], [20, 25, 40, 60, 70])
+    assert s.diff == pytest.approx(1.0)
+
+
+def test_group_check_needs_direction_and_significance():
+    hi, lo = [60, 62, 65, 61, 63], [30, 32, 29, 35, 31]
+    assert core.group_check("x", "c", hi, lo, ("a", "b"), ">").passed
+    assert not core.group_check("x", "c", lo, hi, ("a", "b"), ">").passed
+    assert not core.group_check("x", "c", [60, 20], [40, 41], ("a", "b"), ">").passed
+    line = core.group_check("x", "c", hi, lo, ("a", "b"), ">").line()
+    assert LINE.match(line) and "g=" in line and "n=5/5" in line
