@@ -1,0 +1,21 @@
+"""One figure per experiment of MODEL.md section 7, each with its expected patterns.
+
+``fearsim-figure NAME|all [--quick] [--seeds N] [--jobs K]`` (see :mod:`.cli`).
+Every module ``fig_*`` declares its groups (config overrides) x seeds, its
+analysis, its figure and its checks (see :mod:`.core`).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+MODULES = ["fig_control", "fig_nmda_block", "fig_ketamine_timing", "fig_spines",
+           "fig_dose_response", "fig_repeated_dosing", "fig_cohort"]
+
+
+def modules() -> list:
+    return [importlib.import_module(f"experiments.figures.{m}") for m in MODULES]
+
+
+def by_name() -> dict:
+    return {m.NAME: m for m in modules()}

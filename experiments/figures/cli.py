@@ -1,0 +1,142 @@
+"""``fearsim-figure``: one command per figure of MODEL.md section 7.
+
+    fearsim-figure NAME|all [--quick] [--seeds N] [--jobs K] [--results DIR]
+    fearsim-figure list
+    fearsim-figure gallery [--results DIR] [--docs DIR]
+
+Runs what is missing (a finished run is found by its run id and reused;
+runs go to ``DIR/runs``), then per figure writes ``DIR/figures/NAME.png``,
+``.pdf`` and ``NAME.nc`` (the figure's data, h5netcdf, written atomically)
+and prints one line per expected pattern::
+
+    PASS|FAIL  <pattern>: <measured> (target <target>) [test, p, effect size, n]
+
+followed by the figure path. A FAIL is a result: the exit code is 0. It is 1
+when a run or an analysis failed (the other figures are still made), 2 for a
+bad command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+from experiments.figures import by_name, core, runner
+
+
+def write_nc(data, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        data.to_netcdf(tmp, engine="h5netcdf", mode="w")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def make_figure(module, specs, out_dir: Path, quick: bool) -> tuple[list, Path]:
+    """Analyse, plot, check and write one figure; returns (checks, png path)."""
+    import matplotlib.pyplot as plt
+
+    data = runner.load(specs)
+    missing = [g for g, v in data.items() if len(v) == 0]
+    if missing:
+        raise RuntimeError(f"no finished runs for group(s) {missing}")
+    fig_data = module.analyse(data)
+    checks = module.checks(fig_data)
+    fig_data.attrs.update({
+        "figure": module.NAME, "title": module.TITLE, "citation": module.CITATION,
+        "summary": module.SUMMARY, "quick": int(quick),
+        "checks_json": core.checks_attr(checks),
+        "run_ids": " ".join(f"{s.group}|{s.seed}|{s.run_id}" for s in specs),
+        "n_per_group": " ".join(f"{g}={len(v)}" for g, v in data.items()),
+    })
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_nc(fig_data, out_dir / f"{module.NAME}.nc")
+    fig = module.plot(fig_data)
+    png = out_dir / f"{module.NAME}.png"
+    for ext in ("png", "pdf"):
+        tmp = out_dir / f".{module.NAME}.tmp.{ext}"
+        fig.savefig(tmp)
+        os.replace(tmp, out_dir / f"{module.NAME}.{ext}")
+    plt.close(fig)
+    return checks, png
+
+
+def run_figures(names: list[str], quick: bool, seeds: int | None, jobs: int,
+                results: Path) -> int:
+    mods = by_name()
+    results = results.resolve()
+    runs_dir, fig_dir = results / "runs", results / "figures"
+    t0 = time.time()
+    plans = {}
+    for n in names:
+        plans[n] = runner.plan(mods[n], quick, seeds, runs_dir)
+    all_specs = [s for p in plans.values() for s in p]
+    runner.log(f"planned {len(all_specs)} subject runs for {', '.join(names)} "
+               f"({time.time() - t0:.0f} s)")
+    errors = runner.execute_missing(all_specs, jobs)
+    rc = 1 if errors else 0
+    for n in names:
+        print(f"== {n}: {mods[n].TITLE}", flush=True)
+        try:
+            checks, png = make_figure(mods[n], plans[n], fig_dir, quick)
+        except Exception as exc:
+            traceback.print_exc(file=sys.stderr)
+            print(f"ERROR  {n}: {exc.__class__.__name__}: {exc}", flush=True)
+            rc = 1
+            continue
+        for c in checks:
+            print(c.line(), flush=True)
+        print(png, flush=True)
+    for rid, err in errors.items():
+        runner.log(f"run {rid} failed: {err}")
+    runner.log(f"finished in {time.time() - t0:.0f} s")
+    return rc
+
+
+def main(argv: list[str] | None = None) -> int:
+    names = list(by_name())
+    ap = argparse.ArgumentParser(prog="fearsim-figure", description=__doc__.split("\n\n")[0])
+    ap.add_argument("name", help=f"one of {', '.join(names)}; all; list; gallery")
+    ap.add_argument("--quick", action="store_true",
+                    help="small network, short protocol, 2-3 seeds per group (tests)")
+    ap.add_argument("--seeds", type=int, default=None, help="subjects (seeds) per group")
+    ap.add_argument("--jobs", type=int, default=1, help="parallel worker processes")
+    ap.add_argument("--results", type=Path, default=Path("results"),
+                    help="results folder: runs in DIR/runs, figures in DIR/figures")
+    ap.add_argument("--docs", type=Path, default=None,
+                    help="gallery: where the small PNGs go (default docs/figures)")
+    a = ap.parse_args(argv)
+    if a.name == "list":
+        for m in by_name().values():
+            print(f"{m.NAME:<18}{m.TITLE}")
+        return 0
+    if a.name == "gallery":
+        from experiments.figures import gallery
+
+        return gallery.main(a.results, a.docs)
+    if a.name != "all" and a.name not in names:
+        print(f"fearsim-figure: unknown figure {a.name!r}; one of {', '.join(names)}, all, "
+              "list, gallery", file=sys.stderr)
+        return 2
+    if a.seeds is not None and a.seeds < 2:
+        print("fearsim-figure: --seeds must be >= 2 (SEM and tests need two subjects)",
+              file=sys.stderr)
+        return 2
+    return run_figures(names if a.name == "all" else [a.name], a.quick, a.seeds, a.jobs,
+                       a.results)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

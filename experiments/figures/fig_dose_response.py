@@ -1,0 +1,169 @@
+"""MODEL.md 7.5: dose-response of the acute impairment and of the 24 h-prior benefit."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from experiments.figures import core, fig_control
+from experiments.figures.core import Check, Group
+
+NAME = "dose_response"
+TITLE = "Ketamine dose-response: acute impairment tracks occupancy; 24 h-prior benefit is an inverted U"
+CITATION = ("MODEL.md 7.5; issue 3; Li et al. 2010 Science (synaptogenesis at 5-10, not "
+            "80 mg/kg); Girgenti et al. 2017")
+SUMMARY = ("Ketamine i.p. at 0-80 mg/kg either 10 min before extinction (recall vs NMDAR "
+           "occupancy during extinction) or 23 h before it (benefit = saline recall - drug "
+           "recall).")
+
+DOSES = [2.5, 5.0, 10.0, 20.0, 40.0, 80.0]
+QUICK_DOSES = [10.0, 80.0]
+SALINE = "saline"
+PRIOR, ACUTE = "24 h before", "during extinction"
+
+
+def label(arm: str, dose: float) -> str:
+    return f"{arm} {dose:g} mg/kg"
+
+
+def doses(quick: bool) -> list[float]:
+    return QUICK_DOSES if quick else DOSES
+
+
+def groups(quick: bool) -> list[Group]:
+    q = list(fig_control.QUICK) if quick else []
+    out = [Group(SALINE, ["experiment=saline"] + q)]
+    for arm, exp in ((PRIOR, "ketamine_24h_before_extinction"),
+                     (ACUTE, "ketamine_during_extinction")):
+        for d in doses(quick):
+            out.append(Group(label(arm, d), [f"experiment={exp}",
+                                             f"pharmacology.doses.0.dose_mg_per_kg={d}"] + q))
+    return out
+
+
+def n_seeds(quick: bool) -> int:
+    return fig_control.n_seeds(quick)
+
+
+def _occ(ds: xr.Dataset) -> float:
+    """Mean principal-cell NMDAR occupancy over the extinction trials, all regions."""
+    ch = [c for c in ds.channel.values.tolist() if str(c).endswith("_E")]
+    ext = ds.phase.values == "extinction"
+    return float(ds.occupancy_trial.sel(channel=ch).values[ext].mean())
+
+
+def analyse(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
+    recall = core.per_subject(data, lambda d: core.phase_value(d, "recall"))
+    occ = core.per_subject(data, _occ)
+    dose_list = sorted({float(g.split()[-2]) for g in data if g != SALINE})
+    n_sub = recall.sizes["subject"]
+    arr = {a: np.full((len(dose_list) + 1, n_sub), np.nan) for a in (PRIOR, ACUTE)}
+    oc = {a: np.full((len(dose_list) + 1, n_sub), np.nan) for a in (PRIOR, ACUTE)}
+    for a in (PRIOR, ACUTE):
+        arr[a][0] = recall.sel(group=SALINE).values
+        oc[a][0] = occ.sel(group=SALINE).values
+        for k, d in enumerate(dose_list):
+            g = label(a, d)
+            if g in data:
+                arr[a][k + 1] = recall.sel(group=g).values
+                oc[a][k + 1] = occ.sel(group=g).values
+    dims = ("dose_mg_per_kg", "subject")
+    out = xr.Dataset(coords={"dose_mg_per_kg": [0.0] + dose_list})
+    out["recall_prior"] = (dims, arr[PRIOR], {"units": "%", "long_name":
+                                              "24 h recall, ketamine 23 h before extinction"})
+    out["recall_acute"] = (dims, arr[ACUTE], {"units": "%", "long_name":
+                                              "24 h recall, ketamine 10 min before extinction"})
+    out["occupancy_acute"] = (dims, oc[ACUTE], {"long_name": "mean principal-cell NMDAR "
+                                                "occupancy during extinction"})
+    sal = np.nanmean(arr[PRIOR][0])
+    out["benefit_prior"] = (dims, sal - arr[PRIOR], {"units": "percentage points",
+                                                     "long_name": "saline recall - drug recall"})
+    out["impairment_acute"] = (dims, arr[ACUTE] - sal, {"units": "percentage points",
+                                                        "long_name": "drug recall - saline "
+                                                        "recall"})
+    out["recall_saline"] = (("subject",), arr[PRIOR][0])
+    return out
+
+
+def plot(data: xr.Dataset):
+    plt = core.use_style()
+    fig, axes = plt.subplots(1, 2, figsize=(7.0, 2.7))
+    d = data.dose_mg_per_kg.values
+    x = np.where(d > 0, d, 1.0)  # saline drawn at 1 on the log axis
+    ax = axes[0]
+    b = data.benefit_prior.values
+    m = np.nanmean(b, 1)
+    s = np.nanstd(b, 1, ddof=1) / np.sqrt(np.maximum(np.isfinite(b).sum(1), 1))
+    ax.errorbar(x, m, yerr=s, fmt="o-", color=core.colour("ketamine 24 h before"), capsize=2)
+    for k in range(len(d)):
+        ax.scatter(np.full(b.shape[1], x[k]) * np.exp(np.random.default_rng(k).uniform(
+            -0.05, 0.05, b.shape[1])), b[k], s=5, color="k", lw=0, zorder=3)
+    ax.axhline(0, color="0.6", lw=0.5)
+    ax.set_xscale("log")
+    ax.set_xticks(x)
+    ax.set_xticklabels(["saline"] + [f"{v:g}" for v in d[1:]])
+    ax.set_xlabel("ketamine dose 23 h before extinction (mg/kg i.p.)")
+    ax.set_ylabel("benefit at recall\n(saline - drug freezing, pp)")
+    ax.set_title("24 h-prior benefit", loc="left")
+    ax = axes[1]
+    occ = data.occupancy_acute.values
+    rec = data.recall_acute.values
+    cmap = plt.get_cmap("viridis")
+    for k in range(len(d)):
+        col = core.colour("saline") if d[k] == 0 else cmap(k / max(len(d) - 1, 1))
+        ax.scatter(occ[k], rec[k], s=8, color=col, lw=0, alpha=0.7)
+        mo, mr = np.nanmean(occ[k]), np.nanmean(rec[k])
+        sr = np.nanstd(rec[k], ddof=1) / np.sqrt(max(np.isfinite(rec[k]).sum(), 1))
+        ax.errorbar(mo, mr, yerr=sr, fmt="s", color=col, ms=4, capsize=2,
+                    label="saline" if d[k] == 0 else f"{d[k]:g} mg/kg")
+    ax.set_xlabel("NMDAR occupancy during extinction (principal cells)")
+    ax.set_ylabel("24 h recall freezing (%)")
+    ax.set_ylim(0, 100)
+    ax.set_xlim(-0.02, 1.0)
+    ax.legend(loc="upper left", ncol=2)
+    ax.set_title("acute: drug during extinction", loc="left")
+    fig.suptitle(TITLE, fontsize=7.5)
+    return fig
+
+
+def checks(data: xr.Dataset) -> list[Check]:
+    out = []
+    d = data.dose_mg_per_kg.values
+    occ = data.occupancy_acute.values.ravel()
+    rec = data.recall_acute.values.ravel()
+    c = core.spearman(occ, rec)
+    out.append(Check("acute impairment grows with occupancy (recall vs occupancy, "
+                     "drug during extinction)", "MODEL.md 7.5",
+                     f"{c.effect} over subjects, saline to {d[-1]:g} mg/kg",
+                     f"rho > 0, p < {core.ALPHA}", bool(c.diff > 0 and c.p < core.ALPHA),
+                     c.test, c.p, c.effect, c.n))
+    sal = core.clean(data.recall_saline.values)
+    mid = [k for k, v in enumerate(d) if v in (5.0, 10.0)]
+    pooled = np.concatenate([core.clean(data.recall_prior.values[k]) for k in mid]) \
+        if mid else np.array([])
+    names = "+".join(f"{d[k]:g}" for k in mid) or "none"
+    out.append(core.group_check(f"24 h-prior benefit present around 5-10 mg/kg "
+                                f"({names} mg/kg pooled)",
+                                "MODEL.md 7.5; issue 3", pooled, sal,
+                                ("ketamine", "saline"), "<",
+                                target=f"recall below saline, p < {core.ALPHA}"))
+    k80 = int(np.argmax(d))
+    r80 = core.clean(data.recall_prior.values[k80])
+    c = core.welch(r80, sal)
+    absent = not (c.diff < 0 and c.p < core.ALPHA)
+    out.append(Check(f"24 h-prior benefit absent at {d[k80]:g} mg/kg", "MODEL.md 7.5; issue 3",
+                     f"{d[k80]:g} mg/kg {core.fmt_ms(r80)} vs saline {core.fmt_ms(sal)}",
+                     f"not below saline at p < {core.ALPHA}", bool(absent),
+                     c.test, c.p, c.effect, c.n))
+    ben = data.benefit_prior.values
+    mb = np.nanmean(ben, 1)
+    drug = np.arange(1, len(d))
+    kpk = int(drug[np.nanargmax(mb[drug])]) if len(drug) else 0
+    c = core.welch(data.recall_prior.values[k80], data.recall_prior.values[kpk])
+    inverted = bool(kpk != k80 and kpk > 0 and c.diff > 0 and c.p < core.ALPHA)
+    curve = ", ".join(f"{v:g}: {b:+.1f}" for v, b in zip(d[1:], mb[1:], strict=True))
+    out.append(Check("24 h-prior benefit is an inverted U with dose", "MODEL.md 7.5; issue 3",
+                     f"mean benefit (pp) by dose {curve}; peak {d[kpk]:g} mg/kg",
+                     f"peak below the highest dose and {d[k80]:g} mg/kg benefit lower than "
+                     f"the peak's, p < {core.ALPHA}", inverted, c.test, c.p, c.effect, c.n))
+    return out

@@ -1,0 +1,91 @@
+"""``fearsim-figure gallery``: small PNGs in docs/figures and the README gallery.
+
+Re-plots every figure from its data file (``results/figures/NAME.nc``) at a
+small size into ``docs/figures/NAME.png`` and rewrites the README section
+between the gallery markers: one entry per figure with what it shows, its
+source, the command and its pattern results.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import xarray as xr
+
+from experiments.figures import by_name
+
+ROOT = Path(__file__).resolve().parents[2]
+START, END = "<!-- gallery:start -->", "<!-- gallery:end -->"
+DPI = 80
+
+
+def entry(module, data: xr.Dataset | None) -> str:
+    lines = [f"### {module.TITLE}", ""]
+    if data is not None:
+        lines += [f"![{module.NAME}](docs/figures/{module.NAME}.png)", ""]
+    lines.append(f"{module.SUMMARY} Source: {module.CITATION}. "
+                 f"Command: `fearsim-figure {module.NAME}`.")
+    if data is not None:
+        checks = json.loads(data.attrs.get("checks_json", "[]"))
+        n_pass = sum(c["status"] == "PASS" for c in checks)
+        mode = "quick mode (tiny network, 2-3 subjects)" if int(data.attrs.get("quick", 0)) \
+            else "default scale"
+        lines += ["", f"Patterns ({mode}; {data.attrs.get('n_per_group', '')}): "
+                  f"{n_pass}/{len(checks)} PASS"]
+        lines += [f"- {c['status']} {c['pattern']}: {c['measured']} (target {c['target']})"
+                  for c in checks]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def section(entries: list[str]) -> str:
+    head = ("## Figure gallery\n\n" + START + "\n"
+            "Regenerate: `fearsim-figure all --jobs 2` (or `--quick`), then "
+            "`fearsim-figure gallery`. Each figure checks its expected patterns of "
+            "MODEL.md section 7 and prints PASS or FAIL with n, mean ± SEM, the test, "
+            "its p value and an effect size; the numbers below are from the figure data "
+            "files the images were drawn from. The circuit is still being calibrated, so "
+            "these results will change.\n\n")
+    return head + "\n".join(entries) + END + "\n"
+
+
+def update_readme(text: str, new_section: str) -> str:
+    if START in text and END in text:
+        a = text.index(START)
+        head_start = text.rfind("## Figure gallery", 0, a)
+        a = head_start if head_start >= 0 else a
+        b = text.index(END) + len(END)
+        rest = text[b:].lstrip("\n")
+        return text[:a] + new_section + ("\n" + rest if rest else "")
+    return text.rstrip("\n") + "\n\n" + new_section
+
+
+def main(results: Path = Path("results"), docs: Path | None = None,
+         readme: Path | None = None) -> int:
+    import matplotlib.pyplot as plt
+
+    docs = docs or ROOT / "docs" / "figures"
+    readme = readme or ROOT / "README.md"
+    docs.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for m in by_name().values():
+        nc = Path(results) / "figures" / f"{m.NAME}.nc"
+        data = None
+        if nc.exists():
+            with xr.open_dataset(nc, engine="h5netcdf") as ds:
+                data = ds.load()
+            fig = m.plot(data)
+            tmp = docs / f".{m.NAME}.tmp.png"
+            fig.savefig(tmp, dpi=DPI)
+            plt.close(fig)
+            os.replace(tmp, docs / f"{m.NAME}.png")
+            print(docs / f"{m.NAME}.png")
+        else:
+            print(f"[gallery] no {nc}; listed without an image", file=sys.stderr)
+        entries.append(entry(m, data))
+    readme.write_text(update_readme(readme.read_text(), section(entries)))
+    print(readme)
+    return 0

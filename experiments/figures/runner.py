@@ -1,0 +1,121 @@
+"""Plan, run (what is missing, in parallel) and load the runs of figures."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import xarray as xr
+
+
+def log(msg: str) -> None:
+    print(f"[figure] {msg}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class RunSpec:
+    figure: str
+    group: str
+    seed: int
+    overrides: list[str]
+    run_id: str = ""
+    path: Path | None = None
+    figures: list[str] = field(default_factory=list)
+
+
+def seeds(module, label: str, n: int) -> list[int]:
+    if hasattr(module, "seeds_for"):
+        return module.seeds_for(label, n)
+    return list(range(1, n + 1))
+
+
+def plan(module, quick: bool, n: int | None, runs_dir: Path) -> list[RunSpec]:
+    """Every run of one figure, with its run id and results path."""
+    import copy
+
+    from experiments.config_store import compose, plain
+    from experiments.run import result_path
+    from experiments.store import run_id
+
+    n = n or module.n_seeds(quick)
+    out = []
+    for grp in module.groups(quick):
+        base = None
+        for seed in seeds(module, grp.label, n):
+            ov = grp.subject_overrides(seed) + [f"paths.results_dir={runs_dir}"]
+            if grp.per_subject is not None:
+                rid, path = result_path(compose(ov))
+            else:  # the seed is the only difference: compose the group once
+                if base is None:
+                    base = plain(compose(ov))
+                resolved = copy.deepcopy(base)
+                resolved["simulation"]["seed"] = seed
+                rid = run_id(resolved)
+                path = (Path(runs_dir) / f"{rid}.nc").resolve()
+            out.append(RunSpec(module.NAME, grp.label, seed, ov, rid, path, [module.NAME]))
+    return out
+
+
+def _worker(overrides: list[str]) -> str:
+    """Run one config in a worker process (stdout goes to stderr)."""
+    import contextlib
+
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    with contextlib.redirect_stdout(sys.stderr):
+        from experiments.config_store import compose
+        from experiments.run import execute
+
+        return str(execute(compose(overrides)))
+
+
+def execute_missing(specs: list[RunSpec], jobs: int = 1) -> dict[str, str]:
+    """Run every spec whose results file is missing; returns {run id: error} of failures."""
+    unique: dict[str, RunSpec] = {}
+    for s in specs:
+        unique.setdefault(s.run_id, s)
+    todo = [s for s in unique.values() if not s.path.exists()]
+    log(f"{len(unique)} runs, {len(unique) - len(todo)} finished, {len(todo)} to run "
+        f"on {jobs} process(es)")
+    errors: dict[str, str] = {}
+    if not todo:
+        return errors
+    import multiprocessing as mp
+
+    t0 = time.time()
+    done = 0
+    with ProcessPoolExecutor(max_workers=max(1, jobs),
+                             mp_context=mp.get_context("spawn")) as pool:
+        futs = {pool.submit(_worker, s.overrides): s for s in todo}
+        for fut in as_completed(futs):
+            s = futs[fut]
+            done += 1
+            try:
+                fut.result()
+                status = "done"
+            except Exception as exc:  # a failed run is reported; the rest goes on
+                errors[s.run_id] = f"{exc.__class__.__name__}: {exc}"
+                status = f"FAILED ({errors[s.run_id]})"
+            el = time.time() - t0
+            eta = el / done * (len(todo) - done)
+            log(f"{done}/{len(todo)} {s.figure}/{s.group} seed {s.seed} run {s.run_id}: "
+                f"{status}; elapsed {el:.0f} s, ETA {eta:.0f} s")
+    return errors
+
+
+def load(specs: list[RunSpec]) -> dict[str, list[xr.Dataset]]:
+    """{group label: [datasets of finished runs, in seed order]}."""
+    data: dict[str, list[xr.Dataset]] = {}
+    for s in specs:
+        data.setdefault(s.group, [])
+        if s.path is None or not s.path.exists():
+            continue
+        with xr.open_dataset(s.path, engine="h5netcdf") as ds:
+            ds = ds.load()
+        ds.attrs["seed"] = s.seed
+        ds.attrs["fig_group"] = s.group
+        data[s.group].append(ds)
+    return data
