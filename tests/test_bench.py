@@ -1,9 +1,10 @@
-"""fearsim-bench: the quick sweep and workers sections in a subprocess.
+"""fearsim-bench: event counting, the markdown section, options; and (slow) the
+quick benchmark in a subprocess.
 
-One compilation of the tiny network (the sweep starts from an empty build
-cache), then a 3-point run-time sweep and 2 runs on 1 and on 2 processes.
-The full benchmark (full scale, every section) is not run by the tests; the
-complete quick benchmark is marked slow.
+The subprocess tests compile: ``--quick --only sweep,workers`` needs one build
+of the tiny network from an empty cache (1-2 minutes on 2 quiet cores, about 5
+under load), then a 3-point run-time sweep and 2 runs on 1 and on 2 processes;
+so they are marked slow. The full benchmark (full scale) is not run by tests.
 """
 
 import json
@@ -32,6 +33,7 @@ def _bench(tmp_path, *args, timeout=900):
     return json.loads(out.read_text()), md.read_text(), r
 
 
+@pytest.mark.slow
 def test_quick_sweep_and_workers(tmp_path):
     res, md, r = _bench(tmp_path, "--only", "sweep,workers")
     assert res["quick"] is True and res["sections"] == ["sweep", "workers"]
@@ -85,6 +87,14 @@ def test_synaptic_event_count_is_analytic_for_inputs(compose):
     assert st["syn_events"] > recurrent  # inputs add their analytic spike counts
     assert st["n_synapses"] == sum(n_syn.values())
     assert st["mean_rate_Hz"] == pytest.approx(10 / st["bio_fast_s"])
+
+
+def test_only_rejects_unknown_sections_and_keeps_order():
+    a, sections = bench.parse(["--quick", "--only", "workers,sweep"])
+    assert sections == ["sweep", "workers"] and a.quick
+    assert bench.parse([])[1] == list(bench.DEFAULT_SECTIONS)
+    with pytest.raises(SystemExit):
+        bench.parse(["--only", "sweep,nonsense"])
 
 
 @pytest.mark.slow
