@@ -11,9 +11,11 @@ and prints one line per expected pattern::
 
     PASS|FAIL  <pattern>: <measured> (target <target>) [test, p, effect size, n]
 
-followed by the figure path. A FAIL is a result: the exit code is 0. It is 1
-when a run or an analysis failed (the other figures are still made), 2 for a
-bad command line.
+followed by the figure path. The first line of every figure says whether all
+its runs were valid: a run stopped for runaway activity is a result of the
+model (that line FAILs, the figure is drawn from the valid runs). A FAIL is a
+result: the exit code is 0. It is 1 when a run failed otherwise or an
+analysis failed (the other figures are still made), 2 for a bad command line.
 """
 
 from __future__ import annotations
@@ -44,16 +46,31 @@ def write_nc(data, path: Path) -> Path:
     return path
 
 
-def make_figure(module, specs, out_dir: Path, quick: bool) -> tuple[list, Path]:
+def valid_runs_check(specs, failures: dict[str, str]) -> core.Check:
+    """Every run of the figure finished without runaway activity (issue 2)."""
+    bad = [s for s in specs if s.run_id in failures]
+    groups = sorted({s.group for s in bad})
+    measured = (f"{len(specs) - len(bad)}/{len(specs)} runs valid"
+                + (f"; stopped: {', '.join(groups)} ({failures[bad[0].run_id][:90]})"
+                   if bad else ""))
+    return core.Check("every run valid (no runaway activity, no NaN)", "issue 2", measured,
+                      "all runs valid", not bad, n=f"n={len(specs)}")
+
+
+def make_figure(module, specs, out_dir: Path, quick: bool,
+                failures: dict[str, str] | None = None) -> tuple[list, Path]:
     """Analyse, plot, check and write one figure; returns (checks, png path)."""
+    import warnings
+
     import matplotlib.pyplot as plt
 
     data = runner.load(specs)
-    missing = [g for g, v in data.items() if len(v) == 0]
-    if missing:
-        raise RuntimeError(f"no finished runs for group(s) {missing}")
-    fig_data = module.analyse(data)
-    checks = module.checks(fig_data)
+    if not any(data.values()):
+        raise RuntimeError("no finished runs")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # empty groups: NaN means
+        fig_data = module.analyse(data)
+        checks = [valid_runs_check(specs, failures or {})] + module.checks(fig_data)
     fig_data.attrs.update({
         "figure": module.NAME, "title": module.TITLE, "citation": module.CITATION,
         "summary": module.SUMMARY, "quick": int(quick),
@@ -63,7 +80,9 @@ def make_figure(module, specs, out_dir: Path, quick: bool) -> tuple[list, Path]:
     })
     out_dir.mkdir(parents=True, exist_ok=True)
     write_nc(fig_data, out_dir / f"{module.NAME}.nc")
-    fig = module.plot(fig_data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        fig = module.plot(fig_data)
     png = out_dir / f"{module.NAME}.png"
     for ext in ("png", "pdf"):
         tmp = out_dir / f".{module.NAME}.tmp.{ext}"
@@ -86,11 +105,12 @@ def run_figures(names: list[str], quick: bool, seeds: int | None, jobs: int,
     runner.log(f"planned {len(all_specs)} subject runs for {', '.join(names)} "
                f"({time.time() - t0:.0f} s)")
     errors = runner.execute_missing(all_specs, jobs)
-    rc = 1 if errors else 0
+    # runaway activity is a result of the model (a FAIL line), any other failure an error
+    rc = 1 if any(not e.startswith("RunawayError") for e in errors.values()) else 0
     for n in names:
         print(f"== {n}: {mods[n].TITLE}", flush=True)
         try:
-            checks, png = make_figure(mods[n], plans[n], fig_dir, quick)
+            checks, png = make_figure(mods[n], plans[n], fig_dir, quick, errors)
         except Exception as exc:
             traceback.print_exc(file=sys.stderr)
             print(f"ERROR  {n}: {exc.__class__.__name__}: {exc}", flush=True)

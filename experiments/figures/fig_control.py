@@ -16,7 +16,7 @@ SUMMARY = ("Freezing per trial (mean ± SEM) through habituation, conditioning (
            "and 24 h recall (B) and the renewal test back in A, with the per-phase levels "
            "checked against MODEL.md 7.1.")
 
-QUICK = ["protocol=short", "network.scale=0.05", "readout.weight_samples=20"]
+QUICK = ["protocol=short", "network.scale=0.1", "readout.weight_samples=50"]
 GROUP = "control"
 
 

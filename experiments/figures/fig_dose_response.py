@@ -150,7 +150,7 @@ def checks(data: xr.Dataset) -> list[Check]:
     k80 = int(np.argmax(d))
     r80 = core.clean(data.recall_prior.values[k80])
     c = core.welch(r80, sal)
-    absent = not (c.diff < 0 and c.p < core.ALPHA)
+    absent = len(r80) >= 2 and len(sal) >= 2 and not (c.diff < 0 and c.p < core.ALPHA)
     out.append(Check(f"24 h-prior benefit absent at {d[k80]:g} mg/kg", "MODEL.md 7.5; issue 3",
                      f"{d[k80]:g} mg/kg {core.fmt_ms(r80)} vs saline {core.fmt_ms(sal)}",
                      f"not below saline at p < {core.ALPHA}", bool(absent),
@@ -158,7 +158,7 @@ def checks(data: xr.Dataset) -> list[Check]:
     ben = data.benefit_prior.values
     mb = np.nanmean(ben, 1)
     drug = np.arange(1, len(d))
-    kpk = int(drug[np.nanargmax(mb[drug])]) if len(drug) else 0
+    kpk = int(drug[np.nanargmax(mb[drug])]) if np.isfinite(mb[drug]).any() else 0
     c = core.welch(data.recall_prior.values[k80], data.recall_prior.values[kpk])
     inverted = bool(kpk != k80 and kpk > 0 and c.diff > 0 and c.p < core.ALPHA)
     curve = ", ".join(f"{v:g}: {b:+.1f}" for v, b in zip(d[1:], mb[1:], strict=True))

@@ -24,7 +24,7 @@ EXPERIMENT = "repeated_ketamine_extinction"
 CONFIG = Path(__file__).resolve().parents[2] / "configs" / "experiment" / f"{EXPERIMENT}.yaml"
 QUICK_TRIALS = {"habituation": 1, "conditioning": 3, "extinction": 2, "recall": 1,
                 "renewal": 1}
-QUICK = ["network.scale=0.05", "readout.weight_samples=20"]
+QUICK = ["network.scale=0.1", "readout.weight_samples=50"]
 
 
 def quick_sessions() -> str:

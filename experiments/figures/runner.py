@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -60,6 +61,11 @@ def plan(module, quick: bool, n: int | None, runs_dir: Path) -> list[RunSpec]:
     return out
 
 
+def runaway_marker(spec: RunSpec) -> Path:
+    """Where a run stopped for runaway activity is remembered (it is a result)."""
+    return spec.path.with_name(f"{spec.run_id}.runaway.json")
+
+
 def _worker(overrides: list[str]) -> str:
     """Run one config in a worker process (stdout goes to stderr)."""
     import contextlib
@@ -77,10 +83,15 @@ def execute_missing(specs: list[RunSpec], jobs: int = 1) -> dict[str, str]:
     unique: dict[str, RunSpec] = {}
     for s in specs:
         unique.setdefault(s.run_id, s)
-    todo = [s for s in unique.values() if not s.path.exists()]
-    log(f"{len(unique)} runs, {len(unique) - len(todo)} finished, {len(todo)} to run "
-        f"on {jobs} process(es)")
     errors: dict[str, str] = {}
+    for s in unique.values():  # runaway runs are finished results too: not run again
+        mark = runaway_marker(s)
+        if not s.path.exists() and mark.exists():
+            errors[s.run_id] = json.loads(mark.read_text())["error"]
+    todo = [s for s in unique.values() if not s.path.exists() and s.run_id not in errors]
+    log(f"{len(unique)} runs, {len(unique) - len(todo) - len(errors)} finished, "
+        f"{len(errors)} stopped earlier for runaway activity, {len(todo)} to run "
+        f"on {jobs} process(es)")
     if not todo:
         return errors
     import multiprocessing as mp
@@ -98,6 +109,10 @@ def execute_missing(specs: list[RunSpec], jobs: int = 1) -> dict[str, str]:
                 status = "done"
             except Exception as exc:  # a failed run is reported; the rest goes on
                 errors[s.run_id] = f"{exc.__class__.__name__}: {exc}"
+                if exc.__class__.__name__ == "RunawayError":
+                    runaway_marker(s).write_text(json.dumps(
+                        {"run_id": s.run_id, "overrides": s.overrides,
+                         "error": errors[s.run_id]}))
                 status = f"FAILED ({errors[s.run_id]})"
             el = time.time() - t0
             eta = el / done * (len(todo) - done)
