@@ -48,6 +48,14 @@ PHASE_COLOURS = {
 }
 
 
+SHORT = {
+    "ketamine during extinction": "ket. during ext.", "ketamine 24 h before": "ket. 24 h before",
+    "NMDAR block (systemic)": "block, systemic", "NMDAR block (IL)": "block, IL",
+}
+PHASE_SHORT = {"habituation": "hab.", "conditioning": "cond.", "extinction": "extinction",
+               "recall": "recall", "renewal": "renewal"}
+
+
 def colour(label: str) -> str:
     return COLOURS.get(label, "#1b7837")
 
@@ -319,8 +327,9 @@ def shade_phases(ax, phases, label: bool = True, sessions=None) -> None:
             ax.axvspan(start - 0.5, k - 0.5, color=PHASE_COLOURS.get(phases[start], "#f4f4f4"),
                        lw=0, zorder=0)
             if label:
-                ax.text((start + k - 1) / 2, 1.01, phases[start][:5] if sessions is not None
-                        else phases[start], transform=ax.get_xaxis_transform(),
+                ax.text((start + k - 1) / 2, 1.01, phases[start][:3] if sessions is not None
+                        else PHASE_SHORT.get(phases[start], phases[start]),
+                        transform=ax.get_xaxis_transform(),
                         ha="center", va="bottom", fontsize=6)
             start = k
 
@@ -354,8 +363,8 @@ def bar_panel(ax, da: xr.DataArray, groups=None, ylabel="freezing (%)", title=No
                capsize=3, width=0.7)
         ax.scatter(k + rng.uniform(-0.15, 0.15, len(v)), v, s=6, color="k", zorder=3, lw=0)
     ax.set_xticks(range(len(groups)))
-    ax.set_xticklabels([g.replace(" (", "\n(").replace(" during", "\nduring")
-                        .replace(" 24 h", "\n24 h") for g in groups], fontsize=6)
+    ax.set_xticklabels([SHORT.get(g, g) for g in groups], fontsize=6, rotation=35,
+                       ha="right", rotation_mode="anchor")
     ax.set_ylabel(ylabel)
     if ylim:
         ax.set_ylim(*ylim)

@@ -86,7 +86,7 @@ def plot(data: xr.Dataset):
                              gridspec_kw={"width_ratios": [2.6, 1.6, 1.0]})
     core.trial_panel(axes[0], data.freezing)
     axes[0].legend(loc="upper right")
-    axes[0].set_title("freezing per trial (mean ± SEM)", loc="left")
+    axes[0].set_title("freezing per trial (mean ± SEM)", loc="left", pad=10)
     ax = axes[1]
     names = ["conditioning_last", "extinction_last", "recall", "renewal"]
     labels = ["cond.\n(last)", "ext.\n(last)", "recall", "renewal"]
@@ -100,7 +100,7 @@ def plot(data: xr.Dataset):
     ax.set_xticklabels(labels, fontsize=6)
     ax.set_ylim(0, 100)
     ax.set_ylabel("freezing (%)")
-    ax.set_title("per phase", loc="left")
+    ax.set_title("per phase", loc="left", pad=10)
     ax = axes[2]
     for j, g in enumerate(data.group.values.tolist()):
         r = core.values(data.responder, g)

@@ -52,7 +52,7 @@ def plot(data: xr.Dataset):
     fig, axes = plt.subplots(1, 2, figsize=(7.2, 2.6), gridspec_kw={"width_ratios": [3, 1.4]})
     core.trial_panel(axes[0], data.freezing)
     axes[0].legend(loc="upper right")
-    axes[0].set_title("freezing per trial", loc="left")
+    axes[0].set_title("freezing per trial", loc="left", pad=10)
     ax = axes[1]
     names = ["habituation", "conditioning_last", "extinction_last", "recall", "renewal"]
     labels = ["hab.", "cond.\n(last)", "ext.\n(last)", "recall", "renewal"]
@@ -68,7 +68,7 @@ def plot(data: xr.Dataset):
     ax.set_xticklabels(labels, fontsize=6)
     ax.set_ylim(0, 100)
     ax.set_ylabel("freezing (%)")
-    ax.set_title("per phase", loc="left")
+    ax.set_title("per phase", loc="left", pad=10)
     fig.suptitle(TITLE, fontsize=8)
     return fig
 

@@ -104,7 +104,7 @@ def plot(data: xr.Dataset):
     ax.set_xticklabels(["saline"] + [f"{v:g}" for v in d[1:]])
     ax.set_xlabel("ketamine dose 23 h before extinction (mg/kg i.p.)")
     ax.set_ylabel("benefit at recall\n(saline - drug freezing, pp)")
-    ax.set_title("24 h-prior benefit", loc="left")
+    ax.set_title("24 h-prior benefit", loc="left", pad=10)
     ax = axes[1]
     occ = data.occupancy_acute.values
     rec = data.recall_acute.values
@@ -121,7 +121,7 @@ def plot(data: xr.Dataset):
     ax.set_ylim(0, 100)
     ax.set_xlim(-0.02, 1.0)
     ax.legend(loc="upper left", ncol=2)
-    ax.set_title("acute: drug during extinction", loc="left")
+    ax.set_title("acute: drug during extinction", loc="left", pad=10)
     fig.suptitle(TITLE, fontsize=7.5)
     return fig
 

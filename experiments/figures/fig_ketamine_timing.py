@@ -42,7 +42,7 @@ def plot(data: xr.Dataset):
                              gridspec_kw={"width_ratios": [3, 1.1, 1.1, 1.1]})
     core.trial_panel(axes[0], data.freezing)
     axes[0].legend(loc="upper right")
-    axes[0].set_title("freezing per trial", loc="left")
+    axes[0].set_title("freezing per trial", loc="left", pad=10)
     core.bar_panel(axes[1], data.extinction_second_half, title="extinction, 2nd half")
     core.bar_panel(axes[2], data.recall, title="24 h recall (B)")
     core.bar_panel(axes[3], data.renewal, title="renewal (A)")

@@ -43,7 +43,7 @@ def plot(data: xr.Dataset):
                              gridspec_kw={"width_ratios": [3, 1.2, 1.2]})
     core.trial_panel(axes[0], data.freezing)
     axes[0].legend(loc="upper right")
-    axes[0].set_title("freezing per trial; block during extinction", loc="left")
+    axes[0].set_title("freezing per trial; block during extinction", loc="left", pad=10)
     core.bar_panel(axes[1], data.recall, title="24 h recall (B)")
     core.bar_panel(axes[2], data.extinction_last, title="last extinction block")
     fig.suptitle(TITLE, fontsize=8)

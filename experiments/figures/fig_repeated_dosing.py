@@ -117,7 +117,7 @@ def plot(data: xr.Dataset):
     ax.set_xlabel("days after the last dose")
     ax.set_ylabel("freezing at test (%)")
     ax.set_ylim(0, 100)
-    ax.set_title("follow-up tests (context B)", loc="left")
+    ax.set_title("follow-up tests (context B)", loc="left", pad=10)
     fig.suptitle(TITLE, fontsize=8)
     return fig
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import xarray as xr
@@ -31,8 +32,8 @@ def entry(module, data: xr.Dataset | None) -> str:
     if data is not None:
         checks = json.loads(data.attrs.get("checks_json", "[]"))
         n_pass = sum(c["status"] == "PASS" for c in checks)
-        mode = "quick mode (tiny network, 2-3 subjects)" if int(data.attrs.get("quick", 0)) \
-            else "default scale"
+        mode = "quick mode: network.scale 0.1, short protocols" \
+            if int(data.attrs.get("quick", 0)) else "default scale"
         lines += ["", f"Patterns ({mode}; {data.attrs.get('n_per_group', '')}): "
                   f"{n_pass}/{len(checks)} PASS"]
         lines += [f"- {c['status']} {c['pattern']}: {c['measured']} (target {c['target']})"
@@ -77,7 +78,9 @@ def main(results: Path = Path("results"), docs: Path | None = None,
         if nc.exists():
             with xr.open_dataset(nc, engine="h5netcdf") as ds:
                 data = ds.load()
-            fig = m.plot(data)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                fig = m.plot(data)
             tmp = docs / f".{m.NAME}.tmp.png"
             fig.savefig(tmp, dpi=DPI)
             plt.close(fig)
