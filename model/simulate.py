@@ -80,6 +80,9 @@ def run(cfg: FearsimConfig, progress=None, build_root=None) -> Outcome:
         b2.set_device("cpp_standalone", directory=str(directory), build_on_run=False)
         b2.prefs.devices.cpp_standalone.openmp_threads = (
             cfg.simulation.threads if cfg.simulation.threads > 1 else 0)
+        # Brian2's default "make -j" starts every compiler at once (~130 for
+        # this model): on a small machine that thrashes memory; one per core
+        b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
         b2.get_device().seed(dev.EnvSeed())
     else:
         b2.set_device("runtime")
