@@ -9,6 +9,16 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_build_cache(tmp_path_factory):
+    """One standalone build cache for the whole session: every test of the
+    same structure reuses one build, and ~/.cache is left alone. An existing
+    FEARSIM_BUILD_CACHE (a warm cache) is kept."""
+    if "FEARSIM_BUILD_CACHE" not in os.environ:
+        os.environ["FEARSIM_BUILD_CACHE"] = str(tmp_path_factory.mktemp("builds"))
+    return Path(os.environ["FEARSIM_BUILD_CACHE"])
+
+
 @pytest.fixture(scope="session")
 def compose():
     from experiments.config_store import compose as _compose

@@ -11,8 +11,8 @@ DRUG = ["experiment=ketamine_24h_before_extinction", "protocol=short", "network.
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("builds")
+def cache(shared_build_cache):
+    return shared_build_cache
 
 
 def _standalone(compose, cache, extra):

@@ -19,6 +19,10 @@ import xarray as xr
 
 from experiments.figures import by_name, core, gallery
 
+# Every figure's quick mode: 4 builds and ~30 runs, several minutes on two
+# cores, so this module is in the slow target (python -m pytest -m slow).
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = list(by_name())
 LINE = re.compile(r"^(PASS|FAIL)  .+: .+ \(target .+\)")

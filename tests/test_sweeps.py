@@ -31,8 +31,8 @@ NOT_DATA = ["run_path", "wall_time_s", "build_s", "simulate_s", "compiled"]
 
 
 @pytest.fixture(scope="session")
-def build_cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("build_cache")
+def build_cache(shared_build_cache):
+    return shared_build_cache
 
 
 def _env(cache: Path) -> dict:
