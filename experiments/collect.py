@@ -25,7 +25,6 @@ import datetime as _dt
 import json
 import os
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +32,7 @@ import numpy as np
 import xarray as xr
 import yaml
 
+from experiments import store
 from experiments.store import ENGINE
 from experiments.sweep_callbacks import expand_sweep, read_manifest, read_sweep_json
 
@@ -380,22 +380,6 @@ def collect(target: Path, params: list[str] | None = None) -> tuple[xr.Dataset, 
     return assemble(points, dims, str(target))
 
 
-def write_atomic(ds: xr.Dataset, path: Path) -> Path:
-    path = Path(path).resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        ds.to_netcdf(tmp, engine=ENGINE, mode="w")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
-
-
 # ---------------------------------------------------------------------------
 # virtual cohorts
 
@@ -510,7 +494,7 @@ def main(argv: list[str] | None = None) -> int:
         ds.attrs.update(summary.attrs)
         print(cohort_table(ds, summary))
     out = a.out or Path(a.target) / COLLECTED
-    path = write_atomic(ds, out)
+    path = store.write_atomic(out, ds)
     log(f"dims {dict(ds.sizes)}")
     print(path, flush=True)
     return 0

@@ -80,22 +80,16 @@ def provenance(device: str, seed: int, wall_time_s: float, rid: str, timings: di
     }
 
 
-def write_run(path: Path, summary: xr.Dataset, spikes: xr.Dataset | None, config: dict,
-              prov: dict) -> Path:
-    """Write the run file atomically; return its absolute path."""
+def write_atomic(path: Path, ds: xr.Dataset, groups: dict | None = None) -> Path:
+    """Write ``ds`` (and named groups) to a temporary file, then rename it."""
     path = Path(path).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
-    summary = summary.copy()
-    summary.attrs.update(prov)
-    summary.attrs["config_yaml"] = yaml.safe_dump(config, sort_keys=False)
-    summary.attrs["title"] = "fearsim run"
-    summary.attrs["conventions"] = "spikes group: CF contiguous ragged array (spike_count)"
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        summary.to_netcdf(tmp, engine=ENGINE, mode="w")
-        if spikes is not None:
-            spikes.to_netcdf(tmp, engine=ENGINE, mode="a", group="spikes")
+        ds.to_netcdf(tmp, engine=ENGINE, mode="w")
+        for name, group in (groups or {}).items():
+            group.to_netcdf(tmp, engine=ENGINE, mode="a", group=name)
         os.chmod(tmp, 0o644)  # mkstemp makes it private; results are for sharing
         os.replace(tmp, path)
     except BaseException:
@@ -103,6 +97,17 @@ def write_run(path: Path, summary: xr.Dataset, spikes: xr.Dataset | None, config
             os.unlink(tmp)
         raise
     return path
+
+
+def write_run(path: Path, summary: xr.Dataset, spikes: xr.Dataset | None, config: dict,
+              prov: dict) -> Path:
+    """Write the run file atomically; return its absolute path."""
+    summary = summary.copy()
+    summary.attrs.update(prov)
+    summary.attrs["config_yaml"] = yaml.safe_dump(config, sort_keys=False)
+    summary.attrs["title"] = "fearsim run"
+    summary.attrs["conventions"] = "spikes group: CF contiguous ragged array (spike_count)"
+    return write_atomic(path, summary, {"spikes": spikes} if spikes is not None else None)
 
 
 def read_config(path: Path) -> dict:

@@ -448,16 +448,7 @@ def _make_synapses(key, w, inp, g, cfg, ns, slow_dt, c, val):
 
     pl = cfg.plasticity
     from_input = key.startswith("input")
-    release = "x_res_pre" if from_input else "1"
-    on_post = None
-    if key == "recurrent_inh":
-        model, on_pre = plasticity.STATIC_INH_MODEL, plasticity.STATIC_INH_ON_PRE
-    elif key == "input_plastic":
-        model = plasticity.PLASTIC_MODEL
-        on_pre = plasticity.exc_on_pre(release, plastic=True)
-        on_post = plasticity.PLASTIC_ON_POST
-    else:
-        model, on_pre = plasticity.STATIC_EXC_MODEL, plasticity.exc_on_pre(release)
+    model, on_pre, on_post = plasticity.synapse_code(key)
     delay = cfg.synapses.delay_ms * b2.ms
     s = b2.Synapses(inp if from_input else g, g, model=model, on_pre=on_pre, on_post=on_post,
                     delay=delay, method="exact", namespace=ns, name=f"syn_{key}")

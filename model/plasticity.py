@@ -172,3 +172,13 @@ def gb_rate(ca, rho, theta_d=1.0, theta_p=1.3, gamma_d=200.0, gamma_p=321.808, t
 def time_above(c_old, c_new, theta, tau_ca):
     """Extra time a decaying calcium trace spends above ``theta`` after a jump."""
     return tau_ca * (math.log(max(c_new, theta) / theta) - math.log(max(c_old, theta) / theta))
+
+
+def synapse_code(synapse_set: str) -> tuple[str, str, str | None]:
+    """(model, on_pre, on_post) of one of the circuit's synapse sets."""
+    release = "x_res_pre" if synapse_set.startswith("input") else "1"
+    if synapse_set == "recurrent_inh":
+        return STATIC_INH_MODEL, STATIC_INH_ON_PRE, None
+    if synapse_set == "input_plastic":
+        return PLASTIC_MODEL, exc_on_pre(release, plastic=True), PLASTIC_ON_POST
+    return STATIC_EXC_MODEL, exc_on_pre(release), None

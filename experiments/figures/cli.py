@@ -23,27 +23,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 import traceback
 from pathlib import Path
 
+from experiments import store
 from experiments.figures import by_name, core, runner
-
-
-def write_nc(data, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        data.to_netcdf(tmp, engine="h5netcdf", mode="w")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
 
 
 def valid_runs_check(specs, failures: dict[str, str]) -> core.Check:
@@ -79,7 +64,7 @@ def make_figure(module, specs, out_dir: Path, quick: bool,
         "n_per_group": " ".join(f"{g}={len(v)}" for g, v in data.items()),
     })
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_nc(fig_data, out_dir / f"{module.NAME}.nc")
+    store.write_atomic(out_dir / f"{module.NAME}.nc", fig_data)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         fig = module.plot(fig_data)
