@@ -48,8 +48,10 @@ def section(entries: list[str]) -> str:
             "`fearsim-figure gallery`. Each figure checks its expected patterns of "
             "MODEL.md section 7 and prints PASS or FAIL with n, mean ± SEM, the test, "
             "its p value and an effect size; the numbers below are from the figure data "
-            "files the images were drawn from. The circuit is still being calibrated, so "
-            "these results will change.\n\n")
+            "files the images were drawn from. Where they say quick mode (scale 0.1, "
+            "short protocol, 2-3 subjects) they are a smoke test of the pipeline, not "
+            "the model's result: see \"Calibration status\" for the default model at "
+            "full scale.\n\n")
     return head + "\n".join(entries) + END + "\n"
 
 
