@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 
 import numpy as np
@@ -76,7 +77,7 @@ def analyse(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
     out["responder"] = (drop >= RESPONDER_DROP).where(drop.notnull())
     out["responder"].attrs["criterion"] = (f"recall <= (1 - {RESPONDER_DROP}) x "
                                            "end-of-conditioning freezing")
-    out.attrs["jitter_json"] = __import__("json").dumps(JITTER)
+    out.attrs["jitter_json"] = json.dumps(JITTER)
     return out
 
 
