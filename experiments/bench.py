@@ -239,8 +239,7 @@ def plain_spec(overrides: list[str]) -> dict:
 def plain_run(spec: dict, directory: str) -> dict:
     """The plain Brian2 standalone script: one network, one SpikeMonitor."""
     import brian2 as b2
-    from brian2.input.binomial import BinomialFunction
-
+    from model import device as dev
     from model import neurons, plasticity, synaptogenesis
     from model.circuit import INPUT_EQS
     from model.protocol import STIM_DT_S
@@ -248,15 +247,14 @@ def plain_run(spec: dict, directory: str) -> dict:
     t0 = time.perf_counter()
     b2.set_device("cpp_standalone", directory=directory, build_on_run=False)
     b2.prefs.devices.cpp_standalone.openmp_threads = 0
+    b2.prefs.codegen.cpp.extra_compile_args_gcc = list(dev.CPP_FLAGS)
     b2.defaultclock.dt = spec["dt_ms"] * b2.ms
     b2.seed(spec["seed"])
     ta_dt = STIM_DT_S * b2.second
     ns = {"stim": b2.TimedArray(spec["stim"], dt=ta_dt),
           "occ_fast": b2.TimedArray(spec["occ_fast"], dt=spec["trial_s"] * b2.second),
           "opto": b2.TimedArray(spec["opto_pA"] * b2.pA, dt=ta_dt),
-          "shock": b2.TimedArray(spec["shock"], dt=ta_dt),
-          "background_binomial": BinomialFunction(
-              100, spec["bg_rate_Hz"] / 100.0 * spec["dt_ms"] * 1e-3)}
+          "shock": b2.TimedArray(spec["shock"], dt=ta_dt)}
     inp = b2.NeuronGroup(spec["n_inputs"], INPUT_EQS, threshold="rand() < rate*dt",
                          reset="x_res -= dep_U*x_res", method="exact", namespace=ns)
     ip = spec["inputs"]
@@ -266,9 +264,8 @@ def plain_run(spec: dict, directory: str) -> dict:
     inp.tau_dep = ip["depression_tau_s"] * b2.second
     inp.stim_channel = spec["stim_channel"]
     inp.x_res = 1.0
-    g = b2.NeuronGroup(spec["n_neurons"], neurons.NEURON_EQS + synaptogenesis.NEURON_CHAIN_VARS,
-                       threshold=neurons.THRESHOLD, reset=neurons.RESET,
-                       refractory=neurons.REFRACTORY, method="euler", namespace=ns)
+    g = neurons.neuron_group(spec["n_neurons"], synaptogenesis.NEURON_CHAIN_VARS, ns,
+                             name="plain_neurons", stim_dt=ta_dt)
     # SI floats straight into the arrays (no unit objects)
     for var, arr in spec["params"].items():
         setattr(g, var + "_", arr)
@@ -281,7 +278,8 @@ def plain_run(spec: dict, directory: str) -> dict:
     g.cons_drive = 1.0
     g.activity = spec["chain_SI"]["activity_ref"]
     g.run_regularly("nmda_avail = 1 - occ_fast(t, nmda_channel)", dt=1 * b2.ms, when="start")
-    g.run_regularly("g_ampa += background_binomial()*bg_w", when="synapses")
+    g.bg_isi_ = neurons.background_isi_s(spec["bg_rate_Hz"])
+    g.bg_next_ = np.random.default_rng(spec["seed"]).exponential(g.bg_isi_[0], spec["n_neurons"])
     objects = [inp, g]
     for key, s_spec in spec["synapses"].items():
         from_input = key.startswith("input")

@@ -259,18 +259,8 @@ def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray,
 
     # ---- populations
     n_neu = sum(pop_sizes.values())
-    # Background: net.background_rate_Hz of Poisson spikes per neuron, drawn
-    # as one binomial count per step (what PoissonInput does), with a fixed
-    # function name so that the generated code is identical from run to run
-    from brian2.input.binomial import BinomialFunction
-
-    ns["background_binomial"] = BinomialFunction(
-        100, net.background_rate_Hz / 100.0 * cfg.simulation.dt_ms * 1e-3,
-        name="background_binomial")
-    g = b2.NeuronGroup(n_neu, neurons.NEURON_EQS + synaptogenesis.NEURON_CHAIN_VARS,
-                       threshold=neurons.THRESHOLD,
-                       reset=neurons.RESET, refractory=neurons.REFRACTORY, method="euler",
-                       namespace=ns, name="neurons")
+    g = neurons.neuron_group(n_neu, synaptogenesis.NEURON_CHAIN_VARS, ns, name="neurons",
+                             stim_dt=STIM_DT_S * b2.second)
     units = {"C": b2.farad, "gL": b2.siemens, "EL": b2.volt, "Vt": b2.volt, "Vr": b2.volt,
              "tref": b2.second, "a_ad": b2.siemens, "b_ad": b2.amp, "tau_ad": b2.second,
              "nmda_scale": 1, "bg_w": b2.siemens, "plasticity_base": 1,
@@ -313,12 +303,14 @@ def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray,
     # initial voltages drawn here from the run seed: identical on every device
     v0 = params["EL"] + (params["Vt"] - params["EL"]) * rng.random(n_neu)
     val.set(g, "v", v0 * b2.volt)
+    # background: per-neuron Poisson processes started at stationarity
+    bg_isi = neurons.background_isi_s(net.background_rate_Hz)
+    val.set(g, "bg_isi", bg_isi * b2.second)
+    val.set(g, "bg_next", rng.exponential(bg_isi, n_neu) * b2.second)
     # NMDA availability follows the occupancy schedule; 1 ms is far finer
     # than any drug or session time scale
     g.run_regularly("nmda_avail = 1 - occ_fast(t, nmda_channel)", dt=1 * b2.ms, when="start",
                     name="occupancy_update")
-    g.run_regularly("g_ampa += background_binomial()*bg_w", when="synapses",
-                    name="background")
     c.neurons = g
     c.fast_objects.append(g)
     # order: the chain and the consolidation drive of a step are computed

@@ -23,6 +23,22 @@ shock-evoked trace lasts (model/protocol.py shock_trace): fear conditioning
 reduces IL intrinsic excitability (Santini, Quirk & Porter 2008 J Neurosci).
 Parameters are ``(shared, constant)`` so that standalone
 ``run_args`` can change them without a rebuild.
+
+Background: every neuron receives a Poisson train of AMPA conductance jumps
+(``bg_w`` each, rate ``bg_rate``), the summed activity of cells outside the
+model (Brunel 2000; Destexhe et al. 2003). It is drawn as an exact Poisson
+process: each neuron keeps the time of its next event (``bg_next``) and draws
+one exponential interval per event, instead of one binomial count per neuron
+per step. An event is delivered at the first step at or after its time; when
+two fall into one 0.1 ms step (1.1% of steps at 1,600 Hz) the second is
+delivered one step later, so no event is lost.
+
+Written for speed (experiments/bench.py profiles it; BENCHMARKS.md): the
+membrane update has no branch and no table lookup, so the compiler vectorises
+it, exponential included. Refractoriness multiplies dv/dt by
+``int(t >= t_free)`` (v frozen until ``t_free``, the same steps as Brian2's
+``(unless refractory)``), and the optogenetic and shock currents, which
+change only on the 5 ms stimulus grid, are read into ``I_ext`` on that grid.
 """
 
 from __future__ import annotations
@@ -30,9 +46,7 @@ from __future__ import annotations
 # Per-neuron parameters (all populations live in one NeuronGroup, so each
 # neuron carries its population's values); synaptic constants are shared.
 NEURON_EQS = """
-dv/dt = (gL*(EL - v) + I_syn + I_opto - I_shock - w_ad) / C : volt (unless refractory)
-I_opto = opto(t, population) : amp
-I_shock = shock_current*shock(t) : amp
+dv/dt = (gL*(EL - v) + I_syn + I_ext - w_ad) / C * int(t >= t_free) : volt
 I_syn = g_ampa*(E_ampa - v) + g_gaba*(E_gaba - v) + I_nmda : amp
 I_nmda = nmda_scale*nmda_avail*g_nmda*B*(E_nmda - v) : amp
 B = 1/(1 + Mg/(3.57*mM)*exp(-0.062*v/mV)) : 1
@@ -43,6 +57,9 @@ dw_ad/dt = (a_ad*(v - EL) - w_ad)/tau_ad : amp
 dactivity/dt = -activity/tau_activity : 1
 nmda_avail : 1
 cons_drive : 1
+I_ext : amp
+t_free : second
+bg_next : second
 C : farad (constant)
 gL : siemens (constant)
 EL : volt (constant)
@@ -59,6 +76,7 @@ population : integer (constant)
 plasticity_base : 1 (constant)
 shock_current : amp (constant)
 shock_gain : 1 (constant)
+bg_isi : second (shared, constant)
 E_ampa : volt (shared, constant)
 E_nmda : volt (shared, constant)
 E_gaba : volt (shared, constant)
@@ -69,9 +87,79 @@ Mg : mol/meter**3 (shared, constant)
 """
 
 THRESHOLD = "v > Vt"
-# activity: the neuron's rate in Hz, low-passed (gates spine formation)
-RESET = "v = Vr; w_ad += b_ad; activity += 1*second/tau_activity"
-REFRACTORY = "tref"
+# activity: the neuron's rate in Hz, low-passed (gates spine formation).
+# t_free: v stays at Vr for round(tref/dt) steps, as with Brian2's refractoriness
+RESET = ("v = Vr; w_ad += b_ad; activity += 1*second/tau_activity; "
+         "t_free = t + tref - 0.5*dt")
+# I_opto - I_shock: both TimedArrays step on the 5 ms stimulus grid
+# (model/protocol.py STIM_DT_S), so reading them on that grid is exact
+EXTERNAL_CURRENT = "I_ext = opto(t, population) - shock_current*shock(t)"
+BACKGROUND = """bg_fire = 1.0*int(t >= bg_next)
+g_ampa += bg_fire*bg_w
+bg_next += poisson_interval(bg_fire, bg_isi)"""
+# "no background" as a finite interval: the C++ is compiled with finite math
+NO_BACKGROUND_ISI_S = 1e30
+
+
+def background_isi_s(rate_hz: float) -> float:
+    return 1.0 / rate_hz if rate_hz > 0 else NO_BACKGROUND_ISI_S
+
+
+def poisson_interval_function():
+    """poisson_interval(fire, mean_isi): an exponential interval where fire > 0, else 0.
+
+    A random number is drawn only for a neuron whose event fired, so the
+    background costs one comparison per neuron per step plus one draw per
+    event. Implementations for C++ (standalone), Cython and numpy; all draw
+    from Brian2's generator, so runs are reproducible from the seed.
+    """
+    import numpy as np
+    from brian2 import Function, second
+    from brian2.core.functions import DEFAULT_FUNCTIONS
+
+    def numpy_impl(fire, mean_isi, vectorisation_idx):
+        n = len(vectorisation_idx) if np.ndim(vectorisation_idx) else int(vectorisation_idx)
+        fire = np.broadcast_to(fire, (n,))
+        return np.where(fire > 0, -np.asarray(mean_isi) * np.log(np.random.rand(n)), 0.0)
+
+    f = Function(lambda fire, mean_isi: 0.0, arg_units=[1, second], return_unit=second,
+                 arg_types=["float", "float"], return_type="float", stateless=False,
+                 auto_vectorise=True)
+    rand = {"_rand": DEFAULT_FUNCTIONS["rand"]}
+    f.implementations.add_implementation("numpy", numpy_impl)
+    f.implementations.add_implementation("cpp", {"support_code": """
+        double poisson_interval(const double fire, const double mean_isi, const int _vectorisation_idx)
+        {
+            return fire > 0 ? -mean_isi*log(_rand(_vectorisation_idx)) : 0.0;
+        }"""}, dependencies=rand, name="poisson_interval")
+    f.implementations.add_implementation("cython", """
+cdef double poisson_interval(double fire, double mean_isi, int _vectorisation_idx):
+    if fire > 0:
+        return -mean_isi*log(_rand(_vectorisation_idx))
+    return 0.0
+""", dependencies=rand, name="poisson_interval")
+    return f
+
+
+def neuron_group(n: int, extra_eqs: str, namespace: dict, name: str = "neurons",
+                 stim_dt=None):
+    """The model's NeuronGroup with its external-current and background updaters.
+
+    ``namespace`` must hold the TimedArrays ``opto`` and ``shock``;
+    ``stim_dt`` is their time step (default: model/protocol.py STIM_DT_S).
+    """
+    import brian2 as b2
+
+    from .protocol import STIM_DT_S
+
+    ns = dict(namespace)
+    ns["poisson_interval"] = poisson_interval_function()
+    g = b2.NeuronGroup(n, NEURON_EQS + extra_eqs, threshold=THRESHOLD, reset=RESET,
+                       method="euler", namespace=ns, name=name)
+    g.run_regularly(EXTERNAL_CURRENT, dt=stim_dt if stim_dt is not None
+                    else STIM_DT_S * b2.second, when="start", name=f"{name}_external")
+    g.run_regularly(BACKGROUND, when="synapses", name=f"{name}_background")
+    return g
 
 
 def mg_block(v_mV, mg_mM=1.0):

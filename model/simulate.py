@@ -83,6 +83,8 @@ def run(cfg: FearsimConfig, progress=None, build_root=None) -> Outcome:
         # Brian2's default "make -j" starts every compiler at once (~130 for
         # this model): on a small machine that thrashes memory; one per core
         b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
+        default_flags = b2.prefs.codegen.cpp.extra_compile_args_gcc
+        b2.prefs.codegen.cpp.extra_compile_args_gcc = list(dev.CPP_FLAGS)
         b2.get_device().seed(dev.EnvSeed())
     else:
         b2.set_device("runtime")
@@ -154,6 +156,7 @@ def run(cfg: FearsimConfig, progress=None, build_root=None) -> Outcome:
             b2.device.reinit()
             b2.device.activate()
             b2.set_device("runtime")
+            b2.prefs.codegen.cpp.extra_compile_args_gcc = default_flags
             dev.release_lock(build_lock)
             if slot is not None:
                 slot.release()

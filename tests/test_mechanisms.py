@@ -29,10 +29,8 @@ def _neuron_group(n):
     b2.prefs.codegen.target = "numpy"
     opto = b2.TimedArray(np.zeros((1, 1)) * b2.pA, dt=1 * b2.second)
     shock = b2.TimedArray([0.0], dt=1 * b2.second)
-    g = b2.NeuronGroup(n, neurons.NEURON_EQS + synaptogenesis.NEURON_CHAIN_VARS,
-                       threshold=neurons.THRESHOLD, reset=neurons.RESET,
-                       refractory=neurons.REFRACTORY, method="euler",
-                       namespace={"opto": opto, "shock": shock})
+    g = neurons.neuron_group(n, synaptogenesis.NEURON_CHAIN_VARS,
+                             {"opto": opto, "shock": shock}, name="test_neurons")
     g.tau_activity = 10 * b2.second
     return g
 
