@@ -97,6 +97,12 @@ def run_one(overrides, verbose=False):
     return m, rest, kinds
 
 
+def _job(args):
+    extra, blk, seed, verbose = args
+    print(f"[{blk}] seed {seed}", flush=True)
+    return run_one(extra + BLOCKS[blk] + [f"simulation.seed={seed}"], verbose)
+
+
 def ms(a):
     a = np.asarray(a, dtype=float)
     return f"{a.mean():6.1f} +/- {a.std(ddof=1) if len(a) > 1 else 0:5.1f}"
@@ -107,6 +113,8 @@ def main():
     ap.add_argument("--seeds", default="1,2,3,4,5")
     ap.add_argument("--block", default="none")
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--jobs", type=int, default=1,
+                    help="simulations in parallel, one process each (at most the core count)")
     ap.add_argument("--build-dir", default="",
                     help="fixed build folder (default: the structural build cache)")
     ap.add_argument("overrides", nargs="*")
@@ -116,13 +124,19 @@ def main():
     if a.build_dir and not any(o.startswith("simulation.build_dir") for o in extra):
         extra.append(f"simulation.build_dir={a.build_dir}")
     results = {}
-    for blk in a.block.split(","):
-        results[blk] = []
-        for s in seeds:
-            print(f"[{blk}] seed {s}", flush=True)
-            r = run_one(extra + BLOCKS[blk] + [f"simulation.seed={s}"], a.verbose)
-            if r is not None:
-                results[blk].append(r)
+    jobs = [(blk, s) for blk in a.block.split(",") for s in seeds]
+    if a.jobs > 1:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(a.jobs, mp_context=mp.get_context("spawn")) as pool:
+            outs = list(pool.map(_job, [(extra, blk, s, a.verbose) for blk, s in jobs]))
+    else:
+        outs = [_job((extra, blk, s, a.verbose)) for blk, s in jobs]
+    for (blk, _), r in zip(jobs, outs, strict=True):
+        results.setdefault(blk, [])
+        if r is not None:
+            results[blk].append(r)
     checks = []
     if results.get("none"):
         ctrl = results["none"]
