@@ -1,6 +1,6 @@
 """``fearsim-bench``: performance of the model, measured side by side in one invocation.
 
-Sections (``--only a,b`` selects; all but ``profile`` run by default):
+Sections (``--only a,b`` selects; all but ``profile`` and ``neurons`` run by default):
 
 default   the default protocol at full scale in C++ standalone: a cold run (fresh
           build cache: build + simulation) and a warm run (cached build), each in a
@@ -17,6 +17,11 @@ sweep     a run-time sweep (one weight, 20 values) through model.simulate.run in
 workers   N runs on 1 process vs 2 processes (spawn; cache pre-built): throughput.
 scaling   simulate time against synapse count over network scales; log-log exponent.
 profile   (opt-in) Brian2's profiling_summary of the project's run: time per code object.
+neurons   (opt-in) the neuron update and background alone, 3,500 neurons, three builds side
+          by side: Brian2's usual way (``(unless refractory)``, TimedArray currents read
+          every step, a binomial background per step, Brian2's compiler flags), the
+          model's equations with Brian2's flags, and the model as it runs
+          (model.device.CPP_FLAGS): what each speed-up of model/neurons.py buys.
 
 Every number goes to ``results/bench/<timestamp>.json`` (``--out``); the table is
 printed and written between markers into BENCHMARKS.md (``--markdown``; not in
@@ -44,7 +49,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ("default", "plain", "runtime", "sweep", "workers", "scaling", "profile")
+SECTIONS = ("default", "plain", "runtime", "sweep", "workers", "scaling", "profile", "neurons")
 DEFAULT_SECTIONS = ("default", "plain", "runtime", "sweep", "workers", "scaling")
 MARK_BEGIN = "<!-- fearsim-bench:begin -->"
 MARK_END = "<!-- fearsim-bench:end -->"
@@ -599,6 +604,19 @@ class Bench:
                 "profiled_total_s": total, "entries": top,
                 "raw": [{"code_object": k, "s": v} for k, v in entries]}
 
+    # opt-in
+    def neurons(self) -> dict:
+        n, bio_s = (500, 1.0) if self.quick else (3500, 10.0)
+        out = {"n_neurons": n, "bio_s": bio_s, "variants": {}}
+        for v in NEURON_VARIANTS:
+            log(f"neurons: {v} ({n} neurons, {bio_s} s)")
+            out["variants"][v] = in_child(neuron_variant_run, v, str(self.tmp / f"neurons_{v}"),
+                                          n, bio_s)
+        base = out["variants"]["brian2_usual"]["simulate_s"]
+        for v, r in out["variants"].items():
+            r["speedup"] = base / r["simulate_s"] if r["simulate_s"] > 0 else float("nan")
+        return out
+
     def run(self, sections) -> dict:
         res = {"quick": self.quick, "sections": list(sections), "machine": machine_info(),
                "argv": sys.argv[1:], "coba_reference": COBA}
@@ -624,6 +642,74 @@ class Bench:
         res["bench_wall_s"] = time.perf_counter() - t0
         res["targets"] = check_targets(res)
         return res
+
+
+NEURON_VARIANTS = ("brian2_usual", "model_brian2_flags", "model")
+
+
+def neuron_variant_run(variant: str, directory: str, n: int, bio_s: float) -> dict:
+    """The model's neurons alone (no synapses), one variant; see the ``neurons`` section."""
+    import brian2 as b2
+    from brian2.input.binomial import BinomialFunction
+
+    from model import device as dev
+    from model import neurons, synaptogenesis
+    from model.protocol import STIM_DT_S
+
+    b2.set_device("cpp_standalone", directory=directory, build_on_run=False)
+    b2.prefs.devices.cpp_standalone.openmp_threads = 0
+    b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
+    if variant == "model":
+        b2.prefs.codegen.cpp.extra_compile_args_gcc = list(dev.CPP_FLAGS)
+    b2.defaultclock.dt = 0.1 * b2.ms
+    b2.seed(1)
+    rate_hz, stim_dt = 1600.0, STIM_DT_S * b2.second
+    n_grid = int(round(bio_s / STIM_DT_S)) + 1
+    ns = {"opto": b2.TimedArray(np.zeros((n_grid, 1)) * b2.pA, dt=stim_dt),
+          "shock": b2.TimedArray(np.zeros(n_grid), dt=stim_dt)}
+    if variant == "brian2_usual":
+        dv_model = "dv/dt = (gL*(EL - v) + I_syn + I_ext - w_ad) / C * int(t >= t_free) : volt"
+        assert dv_model in neurons.NEURON_EQS
+        eqs = neurons.NEURON_EQS.replace(dv_model, (
+            "dv/dt = (gL*(EL - v) + I_syn + I_opto - I_shock - w_ad) / C : volt (unless refractory)\n"
+            "I_opto = opto(t, population) : amp\nI_shock = shock_current*shock(t) : amp"))
+        ns["background_binomial"] = BinomialFunction(100, rate_hz / 100 * 1e-4)
+        g = b2.NeuronGroup(n, eqs + synaptogenesis.NEURON_CHAIN_VARS,
+                           threshold=neurons.THRESHOLD, reset=neurons.RESET,
+                           refractory="tref", method="euler", namespace=ns, name="neurons")
+        g.run_regularly("g_ampa += background_binomial()*bg_w", when="synapses",
+                        name="neurons_background")
+    else:
+        g = neurons.neuron_group(n, synaptogenesis.NEURON_CHAIN_VARS, ns, stim_dt=stim_dt)
+        g.bg_isi_ = 1 / rate_hz
+        g.bg_next_ = np.random.default_rng(1).exponential(1 / rate_hz, n)
+    # an excitatory principal cell of configs/network/fear_circuit.yaml
+    for var, value in {"C": 200e-12, "gL": 10e-9, "EL": -70e-3, "Vt": -50e-3, "Vr": -60e-3,
+                       "tref": 2e-3, "b_ad": 20e-12, "tau_ad": 0.2, "bg_w": 1.3e-9,
+                       "nmda_scale": 1.0, "E_ampa": 0.0, "E_nmda": 0.0, "E_gaba": -80e-3,
+                       "tau_ampa": 2e-3, "tau_gaba": 8e-3, "tau_nmda": 0.1, "Mg": 1.0,
+                       "tau_activity": 10.0}.items():
+        setattr(g, var + "_", value)
+    g.nmda_avail = 1.0
+    # some NMDA conductance so the Mg2+ block is computed on realistic values
+    g.g_nmda_ = 1e-9
+    g.v_ = np.random.default_rng(2).uniform(-70e-3, -50e-3, n)
+    mon = b2.SpikeMonitor(g)
+    net = b2.Network(g, mon)
+    net.run(bio_s * b2.second, profile=True)
+    t0 = time.perf_counter()
+    b2.device.build(directory=directory, compile=True, run=False, with_output=False)
+    build_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    b2.device.run(directory=directory, with_output=False)
+    simulate_s = time.perf_counter() - t0
+    try:
+        info = net.profiling_info
+        prof = {str(k): float(v / b2.second) for k, v in info}
+    except Exception:  # profiling info is a convenience; timings above are what matter
+        prof = {}
+    return {"variant": variant, "build_s": build_s, "simulate_s": simulate_s,
+            "rate_Hz": float(mon.num_spikes) / n / bio_s, "profile": prof}
 
 
 def sweep_child(overrides: list[str], n: int, cache: str) -> dict:
@@ -760,6 +846,13 @@ def table_rows(res: dict) -> list[tuple[str, str, str, str]]:
                 f"simulate {pt['simulate_s']:.2f} s, build {pt['build_s']:.1f} s")
         add("scaling", "exponent (simulate ~ synapses^k)", _f(sc["exponent"], 2),
             "scaling.exponent")
+    nv = res.get("neurons")
+    if nv:
+        for v, r in nv["variants"].items():
+            add("neurons", f"{v}: simulate [s] ({nv['n_neurons']} neurons, {nv['bio_s']} s)",
+                f"{r['simulate_s']:.2f} ({r['speedup']:.2f}x), {r['rate_Hz']:.2f} Hz")
+            for name, t in sorted(r["profile"].items(), key=lambda e: -e[1])[:2]:
+                add("neurons", f"  {v}: {name}", f"{t:.2f} s")
     pr = res.get("profile")
     if pr:
         add("profile", "code objects / binary wall [s]",
