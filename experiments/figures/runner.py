@@ -98,7 +98,7 @@ def execute_missing(specs: list[RunSpec], jobs: int = 1) -> dict[str, str]:
 
     t0 = time.time()
     done = 0
-    with ProcessPoolExecutor(max_workers=max(1, jobs),
+    with ProcessPoolExecutor(max_workers=max(1, jobs), initializer=die_with_parent,
                              mp_context=mp.get_context("spawn")) as pool:
         futs = {pool.submit(_worker, s.overrides): s for s in todo}
         for fut in as_completed(futs):
@@ -119,6 +119,25 @@ def execute_missing(specs: list[RunSpec], jobs: int = 1) -> dict[str, str]:
             log(f"{done}/{len(todo)} {s.figure}/{s.group} seed {s.seed} run {s.run_id}: "
                 f"{status}; elapsed {el:.0f} s, ETA {eta:.0f} s")
     return errors
+
+
+def die_with_parent() -> None:
+    """Worker initializer: end this worker when the figure command is killed.
+
+    Without it, killing ``fearsim-figure`` left its spawned workers starting
+    new simulations (seen in session 2). Linux only (prctl PR_SET_PDEATHSIG);
+    elsewhere a no-op.
+    """
+    import ctypes
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 def load(specs: list[RunSpec]) -> dict[str, list[xr.Dataset]]:
