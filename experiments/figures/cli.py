@@ -62,6 +62,9 @@ def make_figure(module, specs, out_dir: Path, quick: bool,
         "checks_json": core.checks_attr(checks),
         "run_ids": " ".join(f"{s.group}|{s.seed}|{s.run_id}" for s in specs),
         "n_per_group": " ".join(f"{g}={len(v)}" for g, v in data.items()),
+        # which model version the runs came from (a reused run keeps its own)
+        "run_git_commits": " ".join(sorted({str(ds.attrs.get("git_commit", "unknown"))[:12]
+                                            for v in data.values() for ds in v})),
     })
     out_dir.mkdir(parents=True, exist_ok=True)
     store.write_atomic(out_dir / f"{module.NAME}.nc", fig_data)

@@ -34,8 +34,9 @@ def entry(module, data: xr.Dataset | None) -> str:
         n_pass = sum(c["status"] == "PASS" for c in checks)
         mode = "quick mode: network.scale 0.1, short protocols" \
             if int(data.attrs.get("quick", 0)) else "default scale"
-        lines += ["", f"Patterns ({mode}; {data.attrs.get('n_per_group', '')}): "
-                  f"{n_pass}/{len(checks)} PASS"]
+        commits = data.attrs.get("run_git_commits", "not recorded (figure data before session 2)")
+        lines += ["", f"Patterns ({mode}; {data.attrs.get('n_per_group', '')}; runs from "
+                  f"commit {commits}): {n_pass}/{len(checks)} PASS"]
         lines += [f"- {c['status']} {c['pattern']}: {c['measured']} (target {c['target']})"
                   for c in checks]
     lines.append("")
