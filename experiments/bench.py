@@ -283,8 +283,9 @@ def plain_run(spec: dict, directory: str) -> dict:
     g.cons_drive = 1.0
     g.activity = spec["chain_SI"]["activity_ref"]
     g.run_regularly("nmda_avail = 1 - occ_fast(t, nmda_channel)", dt=1 * b2.ms, when="start")
-    g.bg_isi_ = neurons.background_isi_s(spec["bg_rate_Hz"])
-    g.bg_next_ = np.random.default_rng(spec["seed"]).exponential(g.bg_isi_[0], spec["n_neurons"])
+    bg_isi = neurons.background_isi_s(spec["bg_rate_Hz"])
+    g.bg_isi_ = bg_isi
+    g.bg_next_ = np.random.default_rng(spec["seed"]).exponential(bg_isi, spec["n_neurons"])
     objects = [inp, g]
     for key, s_spec in spec["synapses"].items():
         from_input = key.startswith("input")
