@@ -241,6 +241,18 @@ def plain_spec(overrides: list[str]) -> dict:
     }
 
 
+def build_and_run(directory: str) -> tuple[float, float]:
+    """Compile the standalone project and run its binary: (build s, simulate s)."""
+    import brian2 as b2
+
+    t0 = time.perf_counter()
+    b2.device.build(directory=directory, compile=True, run=False, with_output=False)
+    build_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    b2.device.run(directory=directory, with_output=False)
+    return build_s, time.perf_counter() - t0
+
+
 def plain_run(spec: dict, directory: str) -> dict:
     """The plain Brian2 standalone script: one network, one SpikeMonitor."""
     import brian2 as b2
@@ -304,12 +316,7 @@ def plain_run(spec: dict, directory: str) -> dict:
     net = b2.Network(*objects)
     net.run(spec["duration_s"] * b2.second, namespace=ns)
     setup_s = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    b2.device.build(directory=directory, compile=True, run=False, with_output=False)
-    build_s = time.perf_counter() - t1
-    t2 = time.perf_counter()
-    b2.device.run(directory=directory, with_output=False)
-    simulate_s = time.perf_counter() - t2
+    build_s, simulate_s = build_and_run(directory)
     i = np.asarray(mon.i[:])
     counts = np.bincount(i, minlength=spec["n_neurons"])
     offsets = np.cumsum([0] + [spec["pop_sizes"][p] for p in spec["pop_names"]])
@@ -698,12 +705,7 @@ def neuron_variant_run(variant: str, directory: str, n: int, bio_s: float) -> di
     mon = b2.SpikeMonitor(g)
     net = b2.Network(g, mon)
     net.run(bio_s * b2.second, profile=True)
-    t0 = time.perf_counter()
-    b2.device.build(directory=directory, compile=True, run=False, with_output=False)
-    build_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    b2.device.run(directory=directory, with_output=False)
-    simulate_s = time.perf_counter() - t0
+    build_s, simulate_s = build_and_run(directory)
     try:
         info = net.profiling_info
         prof = {str(k): float(v / b2.second) for k, v in info}
