@@ -129,6 +129,9 @@ class PlasticityConfig:
     C_post: float = 2.0  # per postsynaptic spike, times glutamate-bound NMDAR trace
     tau_glu_ms: float = 100.0  # glutamate-bound NMDAR trace (NMDA decay)
     learning_rate: float = 1.0  # scales gamma_p and gamma_d together
+    # synaptic proteins gate the expression of NMDA-dependent plasticity: the
+    # learning rate onto a neuron is times 1 + protein_learning_gain*(protein - 1)
+    protein_learning_gain: float = 0.0
     # consolidation (intervals): synaptic tagging and capture
     tau_early_h: float = 3.0  # unconsolidated change decays back
     capture_rate_per_h: float = 1.0  # capture of tagged change when NMDA is free
@@ -367,7 +370,7 @@ def validate(cfg: FearsimConfig) -> FearsimConfig:
     _positive(pl, "plasticity", ("tau_ca_ms", "theta_d", "theta_p", "tau_rho_s", "tau_glu_ms",
                                  "tau_early_h", "consolidation_dt_min"))
     _positive(pl, "plasticity", ("gamma_d", "gamma_p", "C_pre", "C_post", "learning_rate",
-                                 "capture_rate_per_h"), strict=False)
+                                 "capture_rate_per_h", "protein_learning_gain"), strict=False)
     _positive(pl, "plasticity", ("shock_tau_min",))
     _unit_interval(pl, "plasticity", ("shock_per_us",))
     _require(pl.theta_p > pl.theta_d, "plasticity.theta_p",

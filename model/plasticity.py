@@ -53,7 +53,18 @@ plasticity (Maroun & Richter-Levin 2003 J Neurosci; Izquierdo et al. 2006
 J Neurosci): a negative gain, so the extinction pathway does not learn the
 conditioning context.
 
-with ``drive = (1 - occupancy) * protein`` of the postsynaptic neuron (its
+Synaptic proteins gate the expression of potentiation: gamma_p is times
+``1 + protein_gain * (protein_post - 1)`` (depression is not gated), with ``protein`` the postsynaptic
+neuron's synaptic protein pool (1 at rest, never below; see
+:mod:`model.synaptogenesis`). BDNF facilitates LTP (Figurov et al. 1996
+Nature; Korte et al. 1995 PNAS) through mTORC1-dependent synthesis (Tang et
+al. 2002 PNAS), and ketamine 24 h before extinction speeds it only while mPFC
+mTORC1 is free (Girgenti et al. 2017 Neurobiol Dis). The gain is this model's
+calibrated hypothesis; at 0 the rule is the plain one above. Because only
+potentiation is gated, more protein raises the fixed point of rho under a
+given calcium statistics, not just the speed of getting there.
+
+Consolidation uses ``drive = (1 - occupancy) * protein`` of the postsynaptic neuron (its
 region's NMDA availability times the synaptic protein pool of
 :mod:`model.synaptogenesis`, 1 at baseline): consolidation of
 extinction needs NMDA-receptor-dependent activity after training
@@ -95,6 +106,7 @@ tau_rho : second (shared, constant)
 ca_amp_pre_spike : 1 (shared, constant)
 ca_amp_post_spike : 1 (shared, constant)
 learn : 1 (shared, constant)
+protein_gain : 1 (shared, constant)
 k_capture : 1/second (shared, constant)
 tau_early : second (shared, constant)
 dt_cons : second (shared, constant)
@@ -108,7 +120,7 @@ dt_cons : second (shared, constant)
 _RHO_UPDATE = """
 t_p = tau_ca*(log(clip(ca + dca, theta_p, 1e9)/theta_p) - log(clip(ca, theta_p, 1e9)/theta_p))
 t_d = tau_ca*(log(clip(ca + dca, theta_d, 1e9)/theta_d) - log(clip(ca, theta_d, 1e9)/theta_d))
-rho = clip(rho + GATE*learn*clip(plasticity_base_post + shock_gain_post*shock(t), 0, 1e9)*(gamma_p*(1 - rho)*t_p - gamma_d*rho*t_d)/tau_rho, 0, 1)
+rho = clip(rho + GATE*learn*clip(plasticity_base_post + shock_gain_post*shock(t), 0, 1e9)*(gamma_p*(1 + protein_gain*(protein_post - 1))*(1 - rho)*t_p - gamma_d*rho*t_d)/tau_rho, 0, 1)
 ca += dca
 """
 
@@ -159,6 +171,7 @@ def plastic_values(pl) -> dict:
         "ca_amp_pre_spike": pl.C_pre,
         "ca_amp_post_spike": pl.C_post,
         "learn": pl.learning_rate if pl.enabled else 0.0,
+        "protein_gain": pl.protein_learning_gain,
     }
 
 

@@ -34,6 +34,10 @@ BLOCKS = {
     "sys": ["protocol.block.occupancy=0.95", "protocol.block.sessions=[2]"],
     "il": ["protocol.block.occupancy=0.95", "protocol.block.sessions=[2]",
            "protocol.block.regions=[IL]"],
+    # the drug groups of MODEL.md 7.3 (candidate synapses and the BDNF chain present)
+    "saline": ["experiment=saline"],
+    "ket24": ["experiment=ketamine_24h_before_extinction"],
+    "ketdur": ["experiment=ketamine_during_extinction"],
 }
 
 
@@ -52,6 +56,7 @@ def metrics(ds):
         "cond_end": sel["conditioning"][-2:].mean(),
         "ext_first": ext[:blk].mean(),
         "ext_last": ext[-blk:].mean(),
+        "ext_2nd": ext[len(ext) // 2:].mean(),
         "recall": sel["recall"].mean(),
         "renewal": sel["renewal"].mean(),
     }
@@ -171,7 +176,23 @@ def main():
                     (f"{blk}: within-session decline", B["ext_first"].mean()
                      > B["ext_last"].mean()),
                 ]
-    if results.get("none"):
+    if results.get("saline"):
+        S = {k: np.array([r[0][k] for r in results["saline"]]) for k in results["saline"][0][0]}
+        print("saline (n=%d):" % len(results["saline"]))
+        for k, v in S.items():
+            print(f"  {k:10s} {ms(v)}")
+        for blk, worse in (("ket24", False), ("ketdur", True)):
+            if not results.get(blk):
+                continue
+            D = {k: np.array([r[0][k] for r in results[blk]]) for k in S}
+            print(f"{blk} (n={len(results[blk])}), difference from saline:")
+            for k, v in D.items():
+                print(f"  {k:10s} {ms(v)}   {v.mean() - S[k].mean():+6.1f}")
+            keys = ("recall",) if worse else ("ext_2nd", "recall", "renewal")
+            checks += [(f"{blk}: {k} {'>' if worse else '<'} saline",
+                        (D[k].mean() > S[k].mean()) if worse else (D[k].mean() < S[k].mean()))
+                       for k in keys]
+    if checks:
         n_pass = sum(ok for _, ok in checks)
         for name, ok in checks:
             print(f"  {'PASS' if ok else 'FAIL'}  {name}")

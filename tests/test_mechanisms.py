@@ -72,7 +72,7 @@ def test_time_above_threshold_is_exact_for_exponential_decay():
 
 
 def _single_synapse(c_pre, nmda_avail, v_post_mV=-50.0, rho0=0.2, post_spike_ms=None,
-                    c_post=0.0):
+                    c_post=0.0, protein=1.0, protein_gain=0.0):
     """Run the model's plastic synapse with one presynaptic spike at 10 ms."""
     import brian2 as b2
 
@@ -89,6 +89,7 @@ def _single_synapse(c_pre, nmda_avail, v_post_mV=-50.0, rho0=0.2, post_spike_ms=
     post.Mg = 1 * b2.mM
     post.nmda_avail = nmda_avail
     post.plasticity_base = 1.0
+    post.protein = protein
     no_shock = b2.TimedArray([0.0], dt=1 * b2.second)
     syn = b2.Synapses(pre, post, plasticity.PLASTIC_MODEL,
                       on_pre=plasticity.exc_on_pre(plastic=True),
@@ -98,7 +99,7 @@ def _single_synapse(c_pre, nmda_avail, v_post_mV=-50.0, rho0=0.2, post_spike_ms=
     syn.w_ampa = syn.w_nmda = 0 * b2.nS  # keep the postsynaptic voltage clamped
     from model.config import PlasticityConfig
 
-    pl = PlasticityConfig(C_pre=c_pre, C_post=c_post)
+    pl = PlasticityConfig(C_pre=c_pre, C_post=c_post, protein_learning_gain=protein_gain)
     for var, value in plasticity.plastic_values(pl).items():
         setattr(syn, var, value)
     syn.rho = syn.rho_stable = rho0
@@ -130,6 +131,21 @@ def test_calcium_bands_give_nothing_ltd_ltp():
     assert rho_ltp > 0.2
     assert rho_ltd == pytest.approx(_expected(1.2), rel=1e-6)
     assert rho_ltp == pytest.approx(_expected(3.0), rel=1e-6)
+
+
+def test_synaptic_proteins_scale_the_learning_rate_only_when_gained():
+    # proteins multiply gamma_p by 1 + gain*(protein - 1); depression is not gated
+    tau_ca, rho0, scale = 0.02, 0.2, 1 + 0.8 * 1.5
+    t_p = plasticity.time_above(0, 3.0, 1.3, tau_ca)
+    t_d = plasticity.time_above(0, 3.0, 1.0, tau_ca)
+    rho_plain, _ = _single_synapse(c_pre=3.0, nmda_avail=1.0, protein=2.5)
+    rho_gain, _ = _single_synapse(c_pre=3.0, nmda_avail=1.0, protein=2.5, protein_gain=0.8)
+    rho_ltd, _ = _single_synapse(c_pre=1.2, nmda_avail=1.0, protein=2.5, protein_gain=0.8)
+    assert rho_plain == pytest.approx(_expected(3.0), rel=1e-6)
+    assert rho_gain == pytest.approx(
+        rho0 + (321.808 * scale * (1 - rho0) * t_p - 200 * rho0 * t_d) / 150.0, rel=1e-6)
+    assert rho_gain > rho_plain
+    assert rho_ltd == pytest.approx(_expected(1.2), rel=1e-6)  # below theta_p: LTD only
 
 
 def test_calcium_depends_on_postsynaptic_voltage_through_mg_block():
