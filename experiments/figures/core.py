@@ -37,6 +37,7 @@ COLOURS = {
     "NMDAR block (systemic)": "#e08214",
     "NMDAR block (IL)": "#8073ac",
     "ketamine during extinction": "#d6604d",
+    "CPP during extinction": "#b2182b",
     "ketamine 24 h before": "#2166ac",
     "ketamine": "#2166ac",
     "ketamine x6": "#2166ac",
@@ -50,6 +51,7 @@ PHASE_COLOURS = {
 
 SHORT = {
     "ketamine during extinction": "ket. during ext.", "ketamine 24 h before": "ket. 24 h before",
+    "CPP during extinction": "CPP during ext.",
     "NMDAR block (systemic)": "block, systemic", "NMDAR block (IL)": "block, IL",
 }
 PHASE_SHORT = {"habituation": "hab.", "conditioning": "cond.", "extinction": "extinction",

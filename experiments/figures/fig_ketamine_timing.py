@@ -11,12 +11,14 @@ NAME = "ketamine_timing"
 TITLE = "Ketamine during extinction impairs it; 24 h before, it helps"
 CITATION = ("MODEL.md 7.3; issue 3; Girgenti et al. 2017 Neurobiol Dis (24 h before); "
             "Santini et al. 2001 / Burgos-Robles et al. 2007 (antagonist during extinction)")
-SUMMARY = ("Saline vs ketamine 10 mg/kg i.p. 10 min before extinction vs 23 h before it: "
-           "extinction learning, 24 h recall and renewal.")
+SUMMARY = ("Saline vs ketamine 10 mg/kg i.p. 10 min before extinction vs 23 h before it, and "
+           "CPP 10 mg/kg i.p. 30 min before extinction (a long-acting antagonist): extinction "
+           "learning, 24 h recall and renewal.")
 
 SALINE, DURING, BEFORE = "saline", "ketamine during extinction", "ketamine 24 h before"
+CPP = "CPP during extinction"
 EXPERIMENTS = {SALINE: "saline", DURING: "ketamine_during_extinction",
-               BEFORE: "ketamine_24h_before_extinction"}
+               BEFORE: "ketamine_24h_before_extinction", CPP: "cpp_during_extinction"}
 
 
 def groups(quick: bool) -> list[Group]:
@@ -53,9 +55,12 @@ def plot(data: xr.Dataset):
 def checks(data: xr.Dataset) -> list[Check]:
     sal = {v: core.values(data[v], SALINE) for v in ("recall", "renewal",
                                                      "extinction_second_half")}
+    # the issue's target reads "ketamine (or CPP)": both are checked and reported
     out = [core.group_check(
-        "ketamine during extinction: 24 h recall higher than saline", "MODEL.md 7.3; issue 3",
-        core.values(data.recall, DURING), sal["recall"], ("ketamine", "saline"), ">")]
+        f"{agent} during extinction: 24 h recall higher than saline",
+        "MODEL.md 7.3; issue 3; Santini et al. 2001", core.values(data.recall, group),
+        sal["recall"], (agent, "saline"), ">")
+        for agent, group in (("ketamine", DURING), ("CPP", CPP))]
     for var, what in (("extinction_second_half", "second half of extinction"),
                       ("recall", "24 h recall"), ("renewal", "renewal test")):
         out.append(core.group_check(
