@@ -13,6 +13,11 @@ mean +/- SD, and PASS/FAIL for the targets of MODEL.md 7.1 / 7.2:
   resting rates: E 0.1-3 Hz, I 5-20 Hz;
   NMDA block (occupancy 0.95, extinction session; systemic and IL-local):
   recall >= 1.5 x control recall and extinction first block > last block.
+
+Drug groups (MODEL.md 7.3): --block saline,ket24,ketdur compares ketamine 24 h
+before and during extinction with saline (ext_2nd: mean of the second half of
+extinction): 24 h before must lower ext_2nd, recall and renewal; during must
+raise recall.
 """
 
 from __future__ import annotations
