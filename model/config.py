@@ -129,8 +129,8 @@ class PlasticityConfig:
     C_post: float = 2.0  # per postsynaptic spike, times glutamate-bound NMDAR trace
     tau_glu_ms: float = 100.0  # glutamate-bound NMDAR trace (NMDA decay)
     learning_rate: float = 1.0  # scales gamma_p and gamma_d together
-    # synaptic proteins gate the expression of NMDA-dependent plasticity: the
-    # learning rate onto a neuron is times 1 + protein_learning_gain*(protein - 1)
+    # synaptic proteins gate NMDA-dependent potentiation: gamma_p onto a neuron
+    # is times 1 + protein_learning_gain*(protein - 1); depression is not gated
     protein_learning_gain: float = 0.0
     # consolidation (intervals): synaptic tagging and capture
     tau_early_h: float = 3.0  # unconsolidated change decays back

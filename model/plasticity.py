@@ -54,8 +54,8 @@ J Neurosci): a negative gain, so the extinction pathway does not learn the
 conditioning context.
 
 Synaptic proteins gate the expression of potentiation: gamma_p is times
-``1 + protein_gain * (protein_post - 1)`` (depression is not gated), with ``protein`` the postsynaptic
-neuron's synaptic protein pool (1 at rest, never below; see
+``1 + protein_gain * (protein_post - 1)`` (depression is not gated), with
+``protein`` the postsynaptic neuron's synaptic protein pool (1 at rest, never below; see
 :mod:`model.synaptogenesis`). BDNF facilitates LTP (Figurov et al. 1996
 Nature; Korte et al. 1995 PNAS) through mTORC1-dependent synthesis (Tang et
 al. 2002 PNAS), and ketamine 24 h before extinction speeds it only while mPFC
@@ -64,8 +64,8 @@ calibrated hypothesis; at 0 the rule is the plain one above. Because only
 potentiation is gated, more protein raises the fixed point of rho under a
 given calcium statistics, not just the speed of getting there.
 
-Consolidation uses ``drive = (1 - occupancy) * protein`` of the postsynaptic neuron (its
-region's NMDA availability times the synaptic protein pool of
+Consolidation uses ``drive = (1 - occupancy) * protein`` of the postsynaptic
+neuron (its region's NMDA availability times the synaptic protein pool of
 :mod:`model.synaptogenesis`, 1 at baseline): consolidation of
 extinction needs NMDA-receptor-dependent activity after training
 (Burgos-Robles et al. 2007 Neuron; Santini et al. 2001 J Neurosci), so an
