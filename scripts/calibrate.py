@@ -113,6 +113,12 @@ def _job(args):
     return run_one(extra + BLOCKS[blk] + [f"simulation.seed={seed}"], verbose)
 
 
+def by_metric(runs, keys=None):
+    """{metric: array over runs} of run_one results."""
+    keys = keys if keys is not None else runs[0][0]
+    return {k: np.array([r[0][k] for r in runs]) for k in keys}
+
+
 def ms(a):
     a = np.asarray(a, dtype=float)
     return f"{a.mean():6.1f} +/- {a.std(ddof=1) if len(a) > 1 else 0:5.1f}"
@@ -150,7 +156,7 @@ def main():
     checks = []
     if results.get("none"):
         ctrl = results["none"]
-        M = {k: np.array([r[0][k] for r in ctrl]) for k in ctrl[0][0]}
+        M = by_metric(ctrl)
         print("control (n=%d):" % len(ctrl))
         for k, v in M.items():
             print(f"  {k:10s} {ms(v)}")
@@ -171,7 +177,7 @@ def main():
             print(f"  {p:9s} {kinds[p]} {ms(v)} {'ok' if ok else 'OUT'}")
         for blk in ("sys", "il"):
             if results.get(blk):
-                B = {k: np.array([r[0][k] for r in results[blk]]) for k in M}
+                B = by_metric(results[blk], M)
                 print(f"block {blk} (n={len(results[blk])}):")
                 for k, v in B.items():
                     print(f"  {k:10s} {ms(v)}")
@@ -182,14 +188,14 @@ def main():
                      > B["ext_last"].mean()),
                 ]
     if results.get("saline"):
-        S = {k: np.array([r[0][k] for r in results["saline"]]) for k in results["saline"][0][0]}
+        S = by_metric(results["saline"])
         print("saline (n=%d):" % len(results["saline"]))
         for k, v in S.items():
             print(f"  {k:10s} {ms(v)}")
         for blk, worse in (("ket24", False), ("ketdur", True)):
             if not results.get(blk):
                 continue
-            D = {k: np.array([r[0][k] for r in results[blk]]) for k in S}
+            D = by_metric(results[blk], S)
             print(f"{blk} (n={len(results[blk])}), difference from saline:")
             for k, v in D.items():
                 print(f"  {k:10s} {ms(v)}   {v.mean() - S[k].mean():+6.1f}")

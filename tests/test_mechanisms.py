@@ -113,12 +113,13 @@ def _single_synapse(c_pre, nmda_avail, v_post_mV=-50.0, rho0=0.2, post_spike_ms=
     return float(syn.rho[0]), float(syn.ca[0])
 
 
-def _expected(ca, rho0=0.2):
+def _expected(ca, rho0=0.2, potentiation_scale=1.0):
     pl = plasticity
     tau_ca = 0.02
     t_p = pl.time_above(0, ca, 1.3, tau_ca)
     t_d = pl.time_above(0, ca, 1.0, tau_ca)
-    return rho0 + (321.808 * (1 - rho0) * t_p - 200 * rho0 * t_d) / 150.0
+    return rho0 + (321.808 * potentiation_scale * (1 - rho0) * t_p
+                   - 200 * rho0 * t_d) / 150.0
 
 
 def test_calcium_bands_give_nothing_ltd_ltp():
@@ -135,15 +136,11 @@ def test_calcium_bands_give_nothing_ltd_ltp():
 
 def test_synaptic_proteins_scale_the_learning_rate_only_when_gained():
     # proteins multiply gamma_p by 1 + gain*(protein - 1); depression is not gated
-    tau_ca, rho0, scale = 0.02, 0.2, 1 + 0.8 * 1.5
-    t_p = plasticity.time_above(0, 3.0, 1.3, tau_ca)
-    t_d = plasticity.time_above(0, 3.0, 1.0, tau_ca)
     rho_plain, _ = _single_synapse(c_pre=3.0, nmda_avail=1.0, protein=2.5)
     rho_gain, _ = _single_synapse(c_pre=3.0, nmda_avail=1.0, protein=2.5, protein_gain=0.8)
     rho_ltd, _ = _single_synapse(c_pre=1.2, nmda_avail=1.0, protein=2.5, protein_gain=0.8)
     assert rho_plain == pytest.approx(_expected(3.0), rel=1e-6)
-    assert rho_gain == pytest.approx(
-        rho0 + (321.808 * scale * (1 - rho0) * t_p - 200 * rho0 * t_d) / 150.0, rel=1e-6)
+    assert rho_gain == pytest.approx(_expected(3.0, potentiation_scale=1 + 0.8 * 1.5), rel=1e-6)
     assert rho_gain > rho_plain
     assert rho_ltd == pytest.approx(_expected(1.2), rel=1e-6)  # below theta_p: LTD only
 
