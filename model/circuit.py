@@ -263,7 +263,7 @@ def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray,
     units = {"C": b2.farad, "gL": b2.siemens, "EL": b2.volt, "Vt": b2.volt, "Vr": b2.volt,
              "tref": b2.second, "a_ad": b2.siemens, "b_ad": b2.amp, "tau_ad": b2.second,
              "nmda_scale": 1, "bg_w": b2.siemens, "plasticity_base": 1,
-             "shock_gain": 1, "shock_current": b2.amp}
+             "shock_gain": 1, "shock_current": b2.amp, "cons_nmda": 1}
     params = neurons.population_arrays(net.populations, pop_sizes)
     for var, values in params.items():
         val.set(g, var, values * units[var])
@@ -320,7 +320,7 @@ def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray,
     c.slow_objects.append(_slow_runner(g, synaptogenesis.CHAIN_UPDATE, slow_dt, "bdnf_chain",
                                        order=0))
     c.slow_objects.append(_slow_runner(
-        g, "cons_drive = (1 - occ_slow(t_protocol, nmda_channel))*protein", slow_dt,
+        g, "cons_drive = (1 - cons_nmda*occ_slow(t_protocol, nmda_channel))*protein", slow_dt,
         "consolidation_drive", order=1))
     # advance the protocol clock after every other slow update of the step
     c.slow_objects.append(_slow_runner(g, "t_protocol += dt_chain", slow_dt, "protocol_clock",

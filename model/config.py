@@ -51,6 +51,11 @@ class PopulationConfig:
     # plasticity (shock_gain > 0) and suppress IL plasticity (< 0)
     plasticity_base: float = 1.0
     shock_gain: float = 0.0
+    # share of the post-training capture of early changes onto this
+    # population that needs free NMDARs (0..1): 1 where consolidation of
+    # extinction needs NMDARs after training (IL), 0 where fear memory
+    # consolidates without them once acquired (LA)
+    consolidation_nmda: float = 1.0
     # hyperpolarising current at full shock trace (conditioning lowers IL
     # excitability; Santini, Quirk & Porter 2008)
     shock_current_pA: float = 0.0
@@ -337,6 +342,8 @@ def validate(cfg: FearsimConfig) -> FearsimConfig:
         _require(pop.plasticity_base + min(pop.shock_gain, 0.0) >= 0, f"{key}.shock_gain",
                  f"must be >= -plasticity_base ({-pop.plasticity_base}) so learning rates "
                  "stay >= 0", pop.shock_gain)
+        _require(0.0 <= pop.consolidation_nmda <= 1.0, f"{key}.consolidation_nmda",
+                 "must be in [0, 1]", pop.consolidation_nmda)
         _require(pop.Vr_mV < pop.Vt_mV, f"{key}.Vr_mV", f"must be below Vt_mV={pop.Vt_mV}",
                  pop.Vr_mV)
     for name, inp in net.inputs.items():

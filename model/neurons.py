@@ -76,6 +76,7 @@ population : integer (constant)
 plasticity_base : 1 (constant)
 shock_current : amp (constant)
 shock_gain : 1 (constant)
+cons_nmda : 1 (constant)
 bg_isi : second (shared, constant)
 E_ampa : volt (shared, constant)
 E_nmda : volt (shared, constant)
@@ -176,6 +177,7 @@ POPULATION_FIELDS = {  # variable: (config field, unit name)
     "tau_ad": ("tau_adapt_ms", "ms"), "nmda_scale": ("nmda_scale", None),
     "bg_w": ("bg_w_nS", "nS"), "plasticity_base": ("plasticity_base", None),
     "shock_gain": ("shock_gain", None), "shock_current": ("shock_current_pA", "pA"),
+    "cons_nmda": ("consolidation_nmda", None),
 }
 
 

@@ -64,13 +64,17 @@ calibrated hypothesis; at 0 the rule is the plain one above. Because only
 potentiation is gated, more protein raises the fixed point of rho under a
 given calcium statistics, not just the speed of getting there.
 
-Consolidation uses ``drive = (1 - occupancy) * protein`` of the postsynaptic
-neuron (its region's NMDA availability times the synaptic protein pool of
-:mod:`model.synaptogenesis`, 1 at baseline): consolidation of
+Consolidation uses ``drive = (1 - cons_nmda * occupancy) * protein`` of the
+postsynaptic neuron (its region's NMDA availability times the synaptic
+protein pool of :mod:`model.synaptogenesis`, 1 at baseline): consolidation of
 extinction needs NMDA-receptor-dependent activity after training
 (Burgos-Robles et al. 2007 Neuron; Santini et al. 2001 J Neurosci), so an
 antagonist present in the hours after a session leaves the early change to
-decay instead of being captured.
+decay instead of being captured (``cons_nmda`` 1). Amygdala fear memory needs
+NMDARs for acquisition but not for consolidation (post-training APV in BLA,
+Maren et al. 1996 Behav Neurosci; ifenprodil in LA, Rodrigues et al. 2001
+J Neurosci; ketamine 25 mg/kg i.p., Clifton et al. 2018 J Psychopharmacol):
+``cons_nmda`` 0 there, the population's ``consolidation_nmda``.
 """
 
 from __future__ import annotations

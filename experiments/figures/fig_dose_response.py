@@ -20,7 +20,10 @@ PRIOR, ACUTE = "24 h before", "during extinction"
 # The 24 h-prior arm carries the inverted U, so it gets the finer grid; the
 # acute arm only needs occupancy to span 0-1 for its rank correlation. Fewer
 # acute doses keep `fearsim-figure all` (8 seeds per group) under 2 h on 2 cores.
-DOSES = {PRIOR: [2.5, 5.0, 10.0, 20.0, 80.0], ACUTE: [5.0, 10.0, 80.0]}
+# 25 mg/kg is the dose at which Clifton et al. 2018 (J Psychopharmacol) saw
+# pre-extinction ketamine impair extinction in rats.
+ACUTE_IMPAIRING_DOSE = 25.0
+DOSES = {PRIOR: [2.5, 5.0, 10.0, 20.0, 80.0], ACUTE: [5.0, 10.0, ACUTE_IMPAIRING_DOSE, 80.0]}
 QUICK_DOSES = [10.0, 80.0]
 SALINE = "saline"
 
@@ -143,6 +146,12 @@ def checks(data: xr.Dataset) -> list[Check]:
                      f"rho > 0, p < {core.ALPHA}", bool(c.diff > 0 and c.p < core.ALPHA),
                      c.test, c.p, c.effect, c.n))
     sal = core.clean(data.recall_saline.values)
+    if ACUTE_IMPAIRING_DOSE in d:
+        k = int(np.flatnonzero(d == ACUTE_IMPAIRING_DOSE)[0])
+        out.append(core.group_check(
+            f"ketamine {ACUTE_IMPAIRING_DOSE:g} mg/kg during extinction raises 24 h recall",
+            "MODEL.md 7.3; Clifton et al. 2018", core.clean(data.recall_acute.values[k]), sal,
+            ("ketamine", "saline"), ">", target=f"recall above saline, p < {core.ALPHA}"))
     mid = [k for k, v in enumerate(d) if v in (5.0, 10.0)]
     pooled = np.concatenate([core.clean(data.recall_prior.values[k]) for k in mid]) \
         if mid else np.array([])
