@@ -95,19 +95,21 @@ def plot(data: xr.Dataset):
     plt = core.use_style()
     fig, axes = plt.subplots(1, 2, figsize=(7.0, 2.7))
     d = data.dose_mg_per_kg.values
-    x = np.where(d > 0, d, 1.0)  # saline drawn at 1 on the log axis
     ax = axes[0]
-    b = data.benefit_prior.values
+    prior = np.isfinite(data.benefit_prior.values).any(1)  # doses of the acute arm only: none
+    dp = d[prior]
+    x = np.where(dp > 0, dp, 1.0)  # saline drawn at 1 on the log axis
+    b = data.benefit_prior.values[prior]
     m = np.nanmean(b, 1)
     s = np.nanstd(b, 1, ddof=1) / np.sqrt(np.maximum(np.isfinite(b).sum(1), 1))
     ax.errorbar(x, m, yerr=s, fmt="o-", color=core.colour("ketamine 24 h before"), capsize=2)
-    for k in range(len(d)):
+    for k in range(len(dp)):
         ax.scatter(np.full(b.shape[1], x[k]) * np.exp(np.random.default_rng(k).uniform(
             -0.05, 0.05, b.shape[1])), b[k], s=5, color="k", lw=0, zorder=3)
     ax.axhline(0, color="0.6", lw=0.5)
     ax.set_xscale("log")
     ax.set_xticks(x)
-    ax.set_xticklabels(["saline"] + [f"{v:g}" for v in d[1:]])
+    ax.set_xticklabels(["saline"] + [f"{v:g}" for v in dp[1:]])
     ax.set_xlabel("ketamine dose 23 h before extinction (mg/kg i.p.)")
     ax.set_ylabel("benefit at recall\n(saline - drug freezing, pp)")
     ax.set_title("24 h-prior benefit", loc="left", pad=10)
@@ -175,7 +177,8 @@ def checks(data: xr.Dataset) -> list[Check]:
     kpk = int(drug[np.nanargmax(mb[drug])]) if np.isfinite(mb[drug]).any() else 0
     c = core.welch(data.recall_prior.values[k80], data.recall_prior.values[kpk])
     inverted = bool(kpk != k80 and kpk > 0 and c.diff > 0 and c.p < core.ALPHA)
-    curve = ", ".join(f"{v:g}: {b:+.1f}" for v, b in zip(d[1:], mb[1:], strict=True))
+    curve = ", ".join(f"{v:g}: {b:+.1f}" for v, b in zip(d[1:], mb[1:], strict=True)
+                      if np.isfinite(b))  # doses of the acute arm only have no benefit
     out.append(Check("24 h-prior benefit is an inverted U with dose", "MODEL.md 7.5; issue 3",
                      f"mean benefit (pp) by dose {curve}; peak {d[kpk]:g} mg/kg",
                      f"peak below the highest dose and {d[k80]:g} mg/kg benefit lower than "
