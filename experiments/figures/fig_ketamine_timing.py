@@ -8,7 +8,7 @@ from experiments.figures import core, fig_control
 from experiments.figures.core import Check, Group
 
 NAME = "ketamine_timing"
-TITLE = "Ketamine during extinction impairs it; 24 h before, it helps"
+TITLE = "Ketamine timing: an NMDA antagonist during extinction vs ketamine 24 h before it"
 CITATION = ("MODEL.md 7.3; issue 3; Girgenti et al. 2017 Neurobiol Dis (24 h before); "
             "Santini et al. 2001 / Burgos-Robles et al. 2007 (antagonist during extinction)")
 SUMMARY = ("Saline vs ketamine 10 mg/kg i.p. 10 min before extinction vs 23 h before it, and "
