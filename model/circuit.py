@@ -260,10 +260,7 @@ def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray,
     # ---- populations
     n_neu = sum(pop_sizes.values())
     g = neurons.neuron_group(n_neu, synaptogenesis.NEURON_CHAIN_VARS, ns, name="neurons")
-    units = {"C": b2.farad, "gL": b2.siemens, "EL": b2.volt, "Vt": b2.volt, "Vr": b2.volt,
-             "tref": b2.second, "a_ad": b2.siemens, "b_ad": b2.amp, "tau_ad": b2.second,
-             "nmda_scale": 1, "bg_w": b2.siemens, "plasticity_base": 1,
-             "shock_gain": 1, "shock_current": b2.amp, "cons_nmda": 1}
+    units = neurons.population_units()
     params = neurons.population_arrays(net.populations, pop_sizes)
     for var, values in params.items():
         val.set(g, var, values * units[var])

@@ -181,17 +181,29 @@ POPULATION_FIELDS = {  # variable: (config field, unit name)
 }
 
 
+# config unit name: (factor to SI, brian2 SI unit; None = dimensionless)
+UNITS = {"pF": (1e-12, "farad"), "nS": (1e-9, "siemens"), "mV": (1e-3, "volt"),
+         "ms": (1e-3, "second"), "pA": (1e-12, "amp"), None: (1.0, None)}
+
+
 def population_arrays(populations, sizes) -> dict:
     """Per-neuron parameter arrays (SI floats), populations in config order."""
     import numpy as np
 
-    factors = {"pF": 1e-12, "nS": 1e-9, "mV": 1e-3, "ms": 1e-3, "pA": 1e-12, None: 1.0}
     out = {}
     for var, (fname, unit) in POPULATION_FIELDS.items():
         out[var] = np.concatenate([
-            np.full(sizes[name], getattr(pop, fname) * factors[unit])
+            np.full(sizes[name], getattr(pop, fname) * UNITS[unit][0])
             for name, pop in populations.items()])
     return out
+
+
+def population_units() -> dict:
+    """The brian2 SI unit of each per-neuron parameter (1 if dimensionless)."""
+    import brian2 as b2
+
+    return {var: getattr(b2, UNITS[unit][1]) if UNITS[unit][1] else 1
+            for var, (_, unit) in POPULATION_FIELDS.items()}
 
 
 def synaptic_constants(syn) -> dict:
