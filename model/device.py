@@ -64,7 +64,7 @@ def _constant_hash(self) -> int:
 # glibc's vector exp from GCC, and more runtime alias checks than GCC's
 # default 10 (Brian2's __restrict pointers are locals, which GCC does not
 # trust): with both, the neuron update loop is vectorised, Mg2+ block
-# exponential included (about 4x faster; experiments/bench.py). Nothing in
+# exponential included (about 4x faster; experiments/bench/runner.py). Nothing in
 # the generated code tests for NaN or infinity; NaN runaways are caught on
 # the membrane potentials in numpy (model/simulate.py).
 CPP_FLAGS = ["-w", "-O3", "-ffast-math", "-march=native", "-std=c++11",

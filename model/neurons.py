@@ -33,7 +33,7 @@ per step. An event is delivered at the first step at or after its time; when
 two fall into one 0.1 ms step (1.1% of steps at 1,600 Hz) the second is
 delivered one step later, so no event is lost.
 
-Written for speed (experiments/bench.py profiles it; BENCHMARKS.md): the
+Written for speed (experiments/bench/runner.py profiles it; BENCHMARKS.md): the
 membrane update has no branch and no table lookup, so the compiler vectorises
 it, exponential included. Refractoriness multiplies dv/dt by
 ``int(t >= t_free)`` (v frozen until ``t_free``, the same steps as Brian2's

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from experiments import bench
+from experiments.bench import runner as bench
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -55,7 +55,7 @@ def test_impossible_protocols_are_refused(compose):
 
 def _cli(args, cwd):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "experiments.run", *args], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "experiments.cli.run", *args], cwd=cwd,
                           capture_output=True, text=True, env=env, timeout=300)
 
 

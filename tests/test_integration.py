@@ -60,7 +60,7 @@ def test_runaway_activity_is_reported_not_stored(compose):
 def test_standalone_cli_writes_results_file_and_figure(tmp_path):
     out = tmp_path / "results"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    r = subprocess.run([sys.executable, "-m", "experiments.run", *TINY,
+    r = subprocess.run([sys.executable, "-m", "experiments.cli.run", *TINY,
                         "simulation.device=cpp_standalone", f"paths.results_dir={out}"],
                        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]
@@ -82,7 +82,7 @@ def test_standalone_cli_writes_results_file_and_figure(tmp_path):
         assert int(sp.spike_count.sum()) == sp.sizes["spike"]
     assert np.all((freezing >= 0) & (freezing <= 100))
     # a finished run is found and not computed again
-    r2 = subprocess.run([sys.executable, "-m", "experiments.run", *TINY,
+    r2 = subprocess.run([sys.executable, "-m", "experiments.cli.run", *TINY,
                          "simulation.device=cpp_standalone", f"paths.results_dir={out}"],
                         cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)
     assert r2.returncode == 0 and "already finished" in r2.stderr

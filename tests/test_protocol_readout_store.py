@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from experiments import store
+from experiments.io import store
 from model import readout
 from model.protocol import STIM_DT_S, block_occupancy, build_schedule, occupancy_channels
 

@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from experiments import collect as collect_mod
-from experiments import compare as compare_mod
-from experiments.sweep_callbacks import read_manifest
+from experiments.io import collect as collect_mod
+from experiments.cli import compare as compare_mod
+from experiments.io.sweeps import read_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "network.projections.cs_la.w_ampa_nS"  # a run-time parameter: no rebuild
@@ -43,7 +43,7 @@ def _env(cache: Path) -> dict:
 
 
 def _cmd(results: Path, sweep: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "experiments.run", "-m", *BASE,
+    return [sys.executable, "-m", "experiments.cli.run", "-m", *BASE,
             f"paths.results_dir={results}", f"hydra.sweep.dir={sweep}", *args]
 
 
@@ -195,7 +195,7 @@ def test_results_folder_collects_and_cohort_statistics(first_sweep, capsys):
 
 
 def test_cohort_jitter_is_per_subject_and_reproducible():
-    from experiments.cohort import factor
+    from experiments.analysis.cohorts import factor
 
     a = [factor(k, KEY, 0.2) for k in range(5)]
     assert a == [factor(k, KEY, 0.2) for k in range(5)]

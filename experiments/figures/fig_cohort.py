@@ -23,7 +23,7 @@ SALINE, DRUG = "saline", "ketamine 24 h before"
 EXPERIMENTS = {SALINE: "saline", DRUG: "ketamine_24h_before_extinction"}
 # subject ids (= seeds) of the two arms do not overlap: different animals
 FIRST_SUBJECT = {SALINE: 1, DRUG: 1001}
-# lognormal log-sd per key (experiments.cohort.factor: median = the config value)
+# lognormal log-sd per key (experiments.analysis.cohorts.factor: median = the config value)
 JITTER = {
     "network.projections.cs_la.w_ampa_nS": 0.10,
     "network.projections.il_itc.w_ampa_nS": 0.10,
@@ -32,13 +32,13 @@ JITTER = {
     "pharmacology.agents.ketamine.ic50_E_uM": 0.25,
 }
 # responder: recall freezing at least 30% below the end of conditioning
-# (the default of fearsim-collect --cohort, experiments.collect.responders)
+# (the default of fearsim-collect --cohort, experiments.io.collect.responders)
 RESPONDER_DROP = 0.30
 
 
 @lru_cache(maxsize=8)
 def _base(overrides: tuple[str, ...]) -> dict:
-    from experiments.cohort import _get
+    from experiments.analysis.cohorts import _get
     from experiments.config_store import compose, plain
 
     cfg = plain(compose(list(overrides)))
@@ -46,7 +46,7 @@ def _base(overrides: tuple[str, ...]) -> dict:
 
 
 def jitter_overrides(base_overrides: list[str], subject: int) -> list[str]:
-    from experiments.cohort import factor
+    from experiments.analysis.cohorts import factor
 
     base = _base(tuple(base_overrides))
     return [f"{k}={round(base[k] * factor(subject, k, s), 6)}" for k, s in JITTER.items()]

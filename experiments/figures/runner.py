@@ -39,8 +39,8 @@ def plan(module, quick: bool, n: int | None, runs_dir: Path) -> list[RunSpec]:
     import copy
 
     from experiments.config_store import compose, plain
-    from experiments.run import result_path
-    from experiments.store import run_id
+    from experiments.cli.run import result_path
+    from experiments.io.store import run_id
 
     n = n or module.n_seeds(quick)
     out = []
@@ -73,7 +73,7 @@ def _worker(overrides: list[str]) -> str:
     os.environ.setdefault("MPLBACKEND", "Agg")
     with contextlib.redirect_stdout(sys.stderr):
         from experiments.config_store import compose
-        from experiments.run import execute
+        from experiments.cli.run import execute
 
         return str(execute(compose(overrides)))
 

@@ -22,15 +22,15 @@ import numpy as np
 import xarray as xr
 import yaml
 
-from experiments.collect import IGNORED_PREFIXES, flatten, is_sweep_dir
-from experiments.store import ENGINE
+from experiments.io.collect import IGNORED_PREFIXES, flatten, is_sweep_dir
+from experiments.io.store import ENGINE
 
 
 def expand(arg: str, results: Path) -> list[Path]:
     p = Path(arg)
     if p.is_dir():
         if is_sweep_dir(p):
-            from experiments.collect import points_from_sweep
+            from experiments.io.collect import points_from_sweep
 
             points, _ = points_from_sweep(p.resolve(), None)
             return [q.path for q in points if q.path is not None]
@@ -120,7 +120,7 @@ def plot_overlay(runs: list[tuple[str, xr.Dataset]], path: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from experiments.plotting import shade_phases
+    from experiments.figures.run_plots import shade_phases
 
     fig, ax = plt.subplots(figsize=(9, 4), constrained_layout=True)
     longest = max(runs, key=lambda r: r[1].sizes["trial"])[1]

@@ -27,7 +27,7 @@ import time
 import traceback
 from pathlib import Path
 
-from experiments import store
+from experiments.io import store
 from experiments.figures import by_name, core, runner
 
 

@@ -11,7 +11,7 @@ Two ways to run a cohort:
 * a Hydra sweep (manifest, progress, resume, any launcher) over generated
   config-group files::
 
-      python -m experiments.cohort --subjects 12 --dir cohorts/c1 \\
+      python -m experiments.analysis.cohorts --subjects 12 --dir cohorts/c1 \\
           --jitter network.projections.cs_la.w_ampa_nS=0.2 experiment=tiny
       # prints:  fearsim-run -m 'hydra.searchpath=[file://.../cohorts/c1]' \\
       #              +subject=s0000,s0001,...,s0011 experiment=tiny
@@ -86,7 +86,7 @@ def write_group(values: list[dict], directory: Path, group: str = "subject") -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m experiments.cohort",
+    ap = argparse.ArgumentParser(prog="python -m experiments.analysis.cohorts",
                                  description=__doc__.split("\n\n")[0])
     ap.add_argument("overrides", nargs="*", help="base overrides (e.g. experiment=tiny)")
     ap.add_argument("--subjects", type=int, required=True)

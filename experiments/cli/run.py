@@ -6,7 +6,7 @@ naming the key, exit code 2, nothing written. A run whose activity runs away
 or turns NaN: exit code 3, nothing stored.
 
 In a multirun (``-m``) every job prints its run id and status and appends a
-line to ``<sweep dir>/manifest.jsonl`` (see :mod:`experiments.sweep_callbacks`);
+line to ``<sweep dir>/manifest.jsonl`` (see :mod:`experiments.io.sweeps`);
 a failing job is reported with its overrides and error and the sweep goes on.
 The last line of a sweep's stdout is the sweep folder.
 """
@@ -33,7 +33,7 @@ def log(msg: str) -> None:
 
 def result_path(cfg_typed, resolved: dict | None = None) -> tuple[str, Path]:
     """(run id, absolute results file path) of a typed config."""
-    from experiments import store
+    from experiments.io import store
 
     resolved = resolved or plain(cfg_typed)
     rid = store.run_id(resolved)
@@ -42,7 +42,8 @@ def result_path(cfg_typed, resolved: dict | None = None) -> tuple[str, Path]:
 
 def execute(cfg_typed, resolved: dict | None = None) -> Path:
     """Run one typed config and store it; returns the results file path."""
-    from experiments import plotting, store
+    from experiments.figures import run_plots as plotting
+    from experiments.io import store
     from model import simulate
 
     resolved = resolved or plain(cfg_typed)
@@ -71,7 +72,7 @@ def _sweep_job(cfg: DictConfig) -> dict:
     """One job of a multirun: never raises an Exception, records itself in the manifest."""
     from hydra.core.hydra_config import HydraConfig
 
-    from experiments.sweep_callbacks import append_manifest, sweep_dir_of
+    from experiments.io.sweeps import append_manifest, sweep_dir_of
 
     hc = HydraConfig.get()
     sweep_dir = sweep_dir_of(hc)

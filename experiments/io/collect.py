@@ -32,9 +32,9 @@ import numpy as np
 import xarray as xr
 import yaml
 
-from experiments import store
-from experiments.store import ENGINE
-from experiments.sweep_callbacks import expand_sweep, read_manifest, read_sweep_json
+from experiments.io import store
+from experiments.io.store import ENGINE
+from experiments.io.sweeps import expand_sweep, read_manifest, read_sweep_json
 
 SEED_KEY = "simulation.seed"
 SEED_DIM = "seed"
@@ -153,7 +153,7 @@ def _sweep_jobs(sweep_dir: Path) -> tuple[list[list[str]], str | None]:
 def _locate_by_compose(overrides: list[str], cwd: str | None) -> tuple[str, Path] | None:
     """Run id and results path of a job without a manifest line (compose its config)."""
     from experiments.config_store import compose, plain
-    from experiments.store import run_id
+    from experiments.io.store import run_id
 
     try:
         typed = compose(overrides)

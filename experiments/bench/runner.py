@@ -6,7 +6,7 @@ default   the default protocol at full scale in C++ standalone: a cold run (fres
           build cache: build + simulation) and a warm run (cached build), each in a
           fresh process; biological time, real-time factor, synaptic events and
           neuron updates per second, peak memory of the binary and of Python, size
-          of the results file (written with experiments.store.write_run).
+          of the results file (written with experiments.io.store.write_run).
 plain     the same network (same equations, wiring, inputs, TimedArrays) as a plain
           Brian2 standalone script, built here from numpy arrays with none of the
           project's machinery (no config objects, run_args, readouts, store,
@@ -48,7 +48,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SECTIONS = ("default", "plain", "runtime", "sweep", "workers", "scaling", "profile", "neurons")
 DEFAULT_SECTIONS = ("default", "plain", "runtime", "sweep", "workers", "scaling")
 MARK_BEGIN = "<!-- fearsim-bench:begin -->"
@@ -119,7 +119,7 @@ def project_run(overrides: list[str], build_root: str | None, store_dir: str | N
     if build_root is not None and out.device == "cpp_standalone":
         res["builds"] = build_count(structure_hash(cfg), Path(build_root))
     if store_dir is not None:
-        from experiments import store
+        from experiments.io import store
 
         resolved = plain(cfg)
         rid = store.run_id(resolved)
@@ -410,7 +410,7 @@ def machine_info() -> dict:
                              text=True, timeout=10).stdout.splitlines()[0]
     except (OSError, IndexError, subprocess.SubprocessError):
         cxx = "unknown"
-    from experiments.store import git_commit
+    from experiments.io.store import git_commit
 
     return {
         "cpu": cpu, "cores": os.cpu_count(),
@@ -920,7 +920,7 @@ def write_markdown(path: Path, section: str) -> None:
         text = text[:a] + section + text[b:]
     else:
         if not text:
-            text = "# Benchmarks\n\nWritten by `fearsim-bench` (experiments/bench.py).\n"
+            text = "# Benchmarks\n\nWritten by `fearsim-bench` (experiments/bench/runner.py).\n"
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     path.write_text(text)
 

@@ -44,7 +44,7 @@ def run_id(config: dict) -> str:
 
 
 def git_commit(repo: Path | None = None) -> str:
-    repo = repo or Path(__file__).resolve().parents[1]
+    repo = repo or Path(__file__).resolve().parents[2]
     try:
         out = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True,
                              text=True, timeout=10, check=True).stdout.strip()

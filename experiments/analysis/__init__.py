@@ -1,0 +1,1 @@
+"""Analysis of finished runs: metrics, statistics and virtual cohorts."""

@@ -1,0 +1,1 @@
+"""Benchmarks of simulation speed (``fearsim-bench``)."""

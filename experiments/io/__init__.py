@@ -1,0 +1,1 @@
+"""Files: the results store, sweep bookkeeping and discovery of finished runs."""
