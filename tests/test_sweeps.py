@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from experiments.io import collect as collect_mod
 from experiments.cli import compare as compare_mod
+from experiments.io import collect as collect_mod
 from experiments.io.sweeps import read_manifest
 
 ROOT = Path(__file__).resolve().parents[1]

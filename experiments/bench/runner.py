@@ -256,6 +256,7 @@ def build_and_run(directory: str) -> tuple[float, float]:
 def plain_run(spec: dict, directory: str) -> dict:
     """The plain Brian2 standalone script: one network, one SpikeMonitor."""
     import brian2 as b2
+
     from model import device as dev
     from model import neurons, plasticity, synaptogenesis
     from model.circuit import INPUT_EQS
@@ -621,7 +622,7 @@ class Bench:
             out["variants"][v] = in_child(neuron_variant_run, v, str(self.tmp / f"neurons_{v}"),
                                           n, bio_s)
         base = out["variants"]["brian2_usual"]["simulate_s"]
-        for v, r in out["variants"].items():
+        for r in out["variants"].values():
             r["speedup"] = base / r["simulate_s"] if r["simulate_s"] > 0 else float("nan")
         return out
 

@@ -27,8 +27,8 @@ import time
 import traceback
 from pathlib import Path
 
-from experiments.io import store
 from experiments.figures import by_name, core, runner
+from experiments.io import store
 
 
 def valid_runs_check(specs, failures: dict[str, str]) -> core.Check:
