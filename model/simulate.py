@@ -19,9 +19,8 @@ import numpy as np
 import xarray as xr
 
 from . import circuit as circuit_mod
-from . import manipulations
 from .config import FearsimConfig, validate
-from .protocol import build_schedule, nmda_occupancy, occupancy_channels, shock_trace, slow_grid
+from .protocol import build_schedule, slow_grid
 from .readout import RunawayError, summarize
 
 
@@ -93,16 +92,12 @@ def run(cfg: FearsimConfig, progress=None, build_root=None) -> Outcome:
     try:
         b2.defaultclock.dt = cfg.simulation.dt_ms * b2.ms
         schedule = build_schedule(cfg.protocol)
-        channels = occupancy_channels(cfg.network.populations)
         slow_dt_h = cfg.plasticity.consolidation_dt_min / 60.0
-        occ_fast_values, occ_slow_values = nmda_occupancy(cfg, channels, schedule, slow_dt_h)
-        regions = list(dict.fromkeys(p.region for p in cfg.network.populations.values()))
-        opto_values = manipulations.opto_current(cfg, schedule)
-        infusion_values = manipulations.infusion_levels(cfg, schedule, regions, slow_dt_h)
-        shock_values = shock_trace(schedule, cfg.plasticity.shock_tau_min,
-                                   cfg.plasticity.shock_per_us)
-        c = circuit_mod.build(cfg, schedule, occ_fast_values, occ_slow_values, opto_values,
-                              infusion_values, shock_values, defer_values=standalone)
+        timeline = circuit_mod.timelines(cfg, schedule)
+        channels = timeline.channels
+        occ_fast_values, occ_slow_values = timeline.occ_fast, timeline.occ_slow
+        c = circuit_mod.build(cfg, circuit_mod.plan(cfg, schedule, timeline),
+                              defer_values=standalone)
         fast = b2.Network(*c.fast_objects, name="sessions")
         slow = b2.Network(*c.slow_objects, name="intervals")
         sessions = cfg.protocol.sessions
@@ -137,7 +132,7 @@ def run(cfg: FearsimConfig, progress=None, build_root=None) -> Outcome:
             os.environ[dev.SEED_ENV] = str(cfg.simulation.seed)
             t2 = time.perf_counter()
             b2.device.run(directory=str(directory), results_directory=results_rel,
-                          with_output=False, run_args=c.values.items())
+                          with_output=False, run_args=c.values.as_run_args())
             timings["simulate_s"] = time.perf_counter() - t2
         else:
             timings["simulate_s"] = time.perf_counter() - t_runs
