@@ -96,3 +96,28 @@ def test_launcher_parallelism():
 def test_nothing_left_and_nothing_known():
     assert eta.sweep_eta([], 0, 0.0, 5.0) == 0.0
     assert eta.sweep_eta([], 3, 0.0, 5.0) != eta.sweep_eta([], 3, 0.0, 5.0)  # NaN
+
+
+def test_sweep_progress_prints_the_eta_after_a_job(tmp_path, capsys):
+    from hydra.core.utils import JobReturn, JobStatus
+    from hydra.types import RunMode
+    from omegaconf import OmegaConf
+
+    from experiments.io import sweeps
+
+    records = simulate_pool(2, 4, cost=25.0, compile_s=60.0)
+    t0 = 1_000_000.0
+    sweeps.write_sweep_json(tmp_path, {"started": t0, "total": 4, "jobs": []})
+    for r in records[:2]:
+        sweeps.append_manifest(tmp_path, {**r, "path": None, "time_start": t0 + r["time_start"],
+                                          "time": t0 + r["time"]})
+    cfg = OmegaConf.create({"hydra": {
+        "mode": RunMode.MULTIRUN, "sweep": {"dir": str(tmp_path)}, "job": {"num": 1},
+        "runtime": {"cwd": str(tmp_path)},
+        "launcher": {"_target_": "hydra_plugins.hydra_joblib_launcher.joblib_launcher."
+                                 "JoblibLauncher", "n_jobs": 2}}})
+    ret = JobReturn()
+    ret.status = JobStatus.COMPLETED
+    sweeps.SweepProgress().on_job_end(cfg, ret)
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "2/4 finished" in line and "ETA" in line, line
