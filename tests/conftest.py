@@ -24,3 +24,10 @@ def compose():
     from experiments.config_store import compose as _compose
 
     return _compose
+
+
+@pytest.fixture(scope="session")
+def tiny_runs_folder(tmp_path_factory):
+    """One folder for the tiny runs of the NWB and tutorial tests: a run one of them made
+    is found by its run id by the other, not computed again."""
+    return tmp_path_factory.mktemp("tiny-runs")

@@ -26,10 +26,10 @@ def _cli(*args, cwd):
 
 
 @pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("nwb")
-    r = _cli("-m", "experiments.cli.run", "experiment=tiny", "simulation.device=cpp_standalone",
-             f"paths.results_dir={folder / 'runs'}", cwd=folder)
+def tiny_run(tiny_runs_folder):
+    folder = tiny_runs_folder
+    r = _cli("-m", "experiments.cli.run", "experiment=tiny", "simulation.seed=1",
+             f"paths.results_dir={folder / 'results' / 'runs'}", cwd=folder)
     assert r.returncode == 0, r.stderr[-3000:]
     return Path(r.stdout.strip().splitlines()[-1])
 
