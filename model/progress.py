@@ -41,6 +41,12 @@ def fmt_seconds(seconds: float) -> str:
     return f"{h}h{m:02d}m{s:02d}s" if h else (f"{m}m{s:02d}s" if m else f"{s}s")
 
 
+def sessions_of(cfg) -> list[tuple[str, float]]:
+    """(label, simulated seconds) of each session of a config's protocol."""
+    pr = cfg.protocol
+    return [(f"{s.phase}, context {s.context}", s.n_trials * pr.trial_s) for s in pr.sessions]
+
+
 class SessionProgress:
     """Turns the binary's session markers into messages for ``say``.
 
@@ -55,17 +61,19 @@ class SessionProgress:
         self.started = clock()
         self.done = 0
 
-    def start(self) -> None:
+    def start(self, where: str = "in one C++ process") -> None:
         self.started = self.clock()
         self.say(f"simulating {len(self.sessions)} sessions ({self.total_s:g} s of network "
-                 "time) in one C++ process")
+                 f"time) {where}")
 
     def feed(self, line: str) -> None:
+        """One line of the binary's output: a session marker, or anything else (ignored)."""
         parts = line.split()
-        if len(parts) != 2 or parts[0] != MARKER or not parts[1].isdigit():
-            return
-        k = int(parts[1])
-        if k >= len(self.sessions):
+        if len(parts) == 2 and parts[0] == MARKER and parts[1].isdigit():
+            self.session_done(int(parts[1]))
+
+    def session_done(self, k: int) -> None:
+        if not 0 <= k < len(self.sessions):
             return
         self.done = k + 1
         elapsed = self.clock() - self.started

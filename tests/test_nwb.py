@@ -26,22 +26,18 @@ def _cli(*args, cwd):
 
 
 @pytest.fixture(scope="module")
-def tiny_run(tiny_runs_folder):
-    folder = tiny_runs_folder
-    r = _cli("-m", "experiments.cli.run", "experiment=tiny", "simulation.seed=1",
-             f"paths.results_dir={folder / 'results' / 'runs'}", cwd=folder)
-    assert r.returncode == 0, r.stderr[-3000:]
-    return Path(r.stdout.strip().splitlines()[-1])
+def run_file(tiny_run):
+    return tiny_run[0]
 
 
 @pytest.fixture(scope="module")
-def exported(tiny_run):
-    prefix = tiny_run.stem[:6]
+def exported(run_file):
+    prefix = run_file.stem[:6]
     r = _cli("-m", "experiments.cli.export", "nwb", prefix, "--results-dir",
-             str(tiny_run.parent), cwd=tiny_run.parent)
+             str(run_file.parent), cwd=run_file.parent)
     assert r.returncode == 0, r.stderr[-3000:]
     path = Path(r.stdout.strip().splitlines()[-1])
-    assert path == tiny_run.with_suffix(".nwb")
+    assert path == run_file.with_suffix(".nwb")
     return path
 
 
@@ -50,8 +46,8 @@ def test_pynwb_validator_passes_the_export(exported):
     assert not list(exported.parent.glob(".*.nwb"))  # no temporary file left
 
 
-def test_units_hold_every_spike_of_every_neuron(tiny_run, exported):
-    run = load_run(tiny_run)
+def test_units_hold_every_spike_of_every_neuron(run_file, exported):
+    run = load_run(run_file)
     with pynwb.NWBHDF5IO(str(exported), "r") as io:
         f = io.read()
         units = f.units.to_dataframe()
@@ -67,8 +63,8 @@ def test_units_hold_every_spike_of_every_neuron(tiny_run, exported):
             np.testing.assert_array_equal(got, want)
 
 
-def test_trials_and_sessions_follow_the_protocol(tiny_run, exported):
-    run = load_run(tiny_run)
+def test_trials_and_sessions_follow_the_protocol(run_file, exported):
+    run = load_run(run_file)
     proto = run.config["protocol"]
     with pynwb.NWBHDF5IO(str(exported), "r") as io:
         f = io.read()
@@ -91,8 +87,8 @@ def test_trials_and_sessions_follow_the_protocol(tiny_run, exported):
     assert epochs.stop_time.iloc[-1] == trials.stop_time.iloc[-1]
 
 
-def test_rates_and_weights_are_the_runs(tiny_run, exported):
-    run = load_run(tiny_run)
+def test_rates_and_weights_are_the_runs(run_file, exported):
+    run = load_run(run_file)
     with pynwb.NWBHDF5IO(str(exported), "r") as io:
         f = io.read()
         rates = {name: (ts.data[:], ts.rate) for name, ts in
@@ -115,7 +111,7 @@ def test_rates_and_weights_are_the_runs(tiny_run, exported):
     assert yaml.safe_load(notes.split("\n", 1)[1]) == run.config
 
 
-def test_validator_flags_a_broken_file(tiny_run, exported, tmp_path):
+def test_validator_flags_a_broken_file(exported, tmp_path):
     import h5py
 
     broken = tmp_path / "broken.nwb"
@@ -125,7 +121,7 @@ def test_validator_flags_a_broken_file(tiny_run, exported, tmp_path):
     assert nwb.validation_errors(broken)
 
 
-def test_unknown_or_ambiguous_run_is_one_line_exit_2(tiny_run, tmp_path):
+def test_unknown_or_ambiguous_run_is_one_line_exit_2(run_file, tmp_path):
     runs = tmp_path / "runs"
     runs.mkdir()
     r = _cli("-m", "experiments.cli.export", "nwb", "abc123", "--results-dir", str(runs),
@@ -133,7 +129,7 @@ def test_unknown_or_ambiguous_run_is_one_line_exit_2(tiny_run, tmp_path):
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert "abc123" in r.stderr
     for name in ("abc1230000000000.nc", "abc1239999999999.nc"):
-        shutil.copy(tiny_run, runs / name)
+        shutil.copy(run_file, runs / name)
     r = _cli("-m", "experiments.cli.export", "nwb", "abc123", "--results-dir", str(runs),
              cwd=tmp_path)
     assert r.returncode == 2 and "2 runs start with" in r.stderr, r.stderr

@@ -83,3 +83,16 @@ def test_compile_notice_names_earlier_build_times(tmp_path):
     text = progress.compile_notice(tmp_path / "bbb" / "slot001", tmp_path)
     assert "3 earlier builds here took 28s-45s, median 32s" in text
     assert str(tmp_path / "bbb" / "slot001") in text
+
+
+def test_a_standalone_run_reports_each_session_as_it_ends(tiny_run):
+    import re
+
+    _, stderr = tiny_run
+    done = re.findall(r"session (\d)/5 \(([a-z]+), context [AB]\) done: ([\d.]+) of 64 s",
+                      stderr)
+    assert [d[0] for d in done] == ["1", "2", "3", "4", "5"], stderr[-2000:]
+    assert [d[1] for d in done] == ["habituation", "conditioning", "extinction", "recall",
+                                    "renewal"]
+    assert [float(d[2]) for d in done] == [8, 24, 48, 56, 64]
+    assert "simulating 5 sessions (64 s of network time) in one C++ process" in stderr
