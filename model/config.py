@@ -15,12 +15,15 @@ from typing import Any
 
 from .pharmacology import PharmacologyConfig, PharmacologyError, validate_pharmacology
 
-PHASES = ("habituation", "conditioning", "extinction", "recall", "renewal")
-CONTEXTS = ("A", "B")
+PHASES = ("habituation", "conditioning", "extinction", "recall", "renewal", "reinstatement")
+CONTEXTS = ("A", "B", "C")
+# phases whose sessions may deliver the US: paired with the tone in conditioning,
+# unsignalled (a session with cs: false) in reinstatement
+US_PHASES = ("conditioning", "reinstatement")
 CELL_KINDS = ("E", "I")
 RECEPTORS = ("exc", "inh")
 DEVICES = ("auto", "runtime", "cpp_standalone", "numpy")
-INPUT_SOURCES = ("CS", "US", "ctx_A", "ctx_B")
+INPUT_SOURCES = ("CS", "US", "ctx_A", "ctx_B", "ctx_C")
 
 
 class ConfigError(ValueError):
@@ -59,6 +62,17 @@ class PopulationConfig:
     # hyperpolarising current at full shock trace (conditioning lowers IL
     # excitability; Santini, Quirk & Porter 2008)
     shock_current_pA: float = 0.0
+    # prediction-error gains of plastic synapses onto this population
+    # (plasticity.error_signal; model/teacher.py): positive error (a shock
+    # more than predicted) teaches fear, negative (an omitted shock) extinction
+    positive_error_gain: float = 0.0
+    negative_error_gain: float = 0.0
+    # consolidated changes of plastic synapses onto this population relax to
+    # their initial efficacy with this time constant (days); 0: kept for ever
+    consolidated_decay_days: float = 0.0
+    # tonic NMDA-receptor conductance (ambient glutamate), blocked like the
+    # synaptic NMDA current (model/disinhibition.py)
+    tonic_nmda_nS: float = 0.0
 
 
 @dataclass
@@ -71,6 +85,10 @@ class InputConfig:
     depression_U: float = 0.0
     depression_tau_s: float = 60.0  # recovery within a session (simulated time)
     depression_recovery_tau_h: float = 1.0  # recovery during intervals
+    # > 0: recovery on the real (protocol) clock with this time constant, in
+    # sessions and intervals alike; depression_tau_s and
+    # depression_recovery_tau_h are then not used
+    depression_recovery_real_min: float = 0.0
 
 
 @dataclass
@@ -144,6 +162,13 @@ class PlasticityConfig:
     shock_tau_min: float = 60.0
     shock_per_us: float = 0.0
     consolidation_dt_min: float = 2.0  # step of the slow clock
+    # prediction-error teaching signal (model/teacher.py): off, learning rates
+    # come from plasticity_base and the shock trace alone
+    error_signal: bool = False
+    error_output_population: str = "CeM"  # the fear output the shock is predicted from
+    prediction_rate_none_Hz: float = 5.0  # output rate in the tone window predicting no shock
+    prediction_rate_full_Hz: float = 15.0  # ... predicting the shock fully
+    eligibility_tau_s: float = 1.0  # decay of the eligibility trace the error converts
 
 
 # --------------------------------------------------------------------------
@@ -219,6 +244,8 @@ class SessionConfig:
     context: str = "A"
     n_trials: int = 5
     us: bool = False
+    # the tone in every trial; false: context alone (with us: true, unsignalled shocks)
+    cs: bool = True
     # hours from the end of the previous session to the start of this one
     interval_before_h: float = 24.0
     # real duration this compressed session stands for (for slow dynamics)
@@ -338,7 +365,9 @@ def validate(cfg: FearsimConfig) -> FearsimConfig:
         _positive(pop, key, ("C_pF", "gL_nS", "tau_adapt_ms"))
         _positive(pop, key, ("tref_ms", "bg_w_nS", "nmda_scale", "b_adapt_pA",
                              "a_adapt_nS"), strict=False)
-        _positive(pop, key, ("plasticity_base", "shock_current_pA"), strict=False)
+        _positive(pop, key, ("plasticity_base", "shock_current_pA", "positive_error_gain",
+                             "negative_error_gain", "consolidated_decay_days",
+                             "tonic_nmda_nS"), strict=False)
         _require(pop.plasticity_base + min(pop.shock_gain, 0.0) >= 0, f"{key}.shock_gain",
                  f"must be >= -plasticity_base ({-pop.plasticity_base}) so learning rates "
                  "stay >= 0", pop.shock_gain)
@@ -353,6 +382,7 @@ def validate(cfg: FearsimConfig) -> FearsimConfig:
         _positive(inp, key, ("base_rate_Hz", "on_rate_Hz"), strict=False)
         _unit_interval(inp, key, ("depression_U",))
         _positive(inp, key, ("depression_tau_s", "depression_recovery_tau_h"))
+        _positive(inp, key, ("depression_recovery_real_min",), strict=False)
     sources = set(net.populations) | set(net.inputs)
     for name, prj in net.projections.items():
         key = f"network.projections.{name}"
@@ -382,6 +412,14 @@ def validate(cfg: FearsimConfig) -> FearsimConfig:
     _unit_interval(pl, "plasticity", ("shock_per_us",))
     _require(pl.theta_p > pl.theta_d, "plasticity.theta_p",
              f"must exceed plasticity.theta_d={pl.theta_d}", pl.theta_p)
+    _require(pl.error_output_population in net.populations, "plasticity.error_output_population",
+             f"one of {sorted(net.populations)}", pl.error_output_population)
+    _positive(pl, "plasticity", ("prediction_rate_none_Hz",), strict=False)
+    _require(pl.prediction_rate_full_Hz > pl.prediction_rate_none_Hz,
+             "plasticity.prediction_rate_full_Hz",
+             f"must exceed plasticity.prediction_rate_none_Hz={pl.prediction_rate_none_Hz}",
+             pl.prediction_rate_full_Hz)
+    _positive(pl, "plasticity", ("eligibility_tau_s",))
 
     pr = cfg.protocol
     _positive(pr, "protocol", ("trial_s", "cs_s"))
@@ -401,11 +439,14 @@ def validate(cfg: FearsimConfig) -> FearsimConfig:
                  s.interval_before_h)
         _require(s.real_duration_min > 0, f"{key}.real_duration_min", "must be > 0",
                  s.real_duration_min)
-        _require(not (s.us and s.phase != "conditioning"), f"{key}.us",
-                 "a US is only delivered in conditioning sessions", s.us)
+        _require(not (s.us and s.phase not in US_PHASES), f"{key}.us",
+                 f"a US is only delivered in {' or '.join(US_PHASES)} sessions", s.us)
+        _require(f"ctx_{s.context}" in net.inputs, f"{key}.context",
+                 f"context {s.context} needs the input network.inputs.ctx_{s.context}",
+                 s.context)
     phases = [s.phase for s in pr.sessions]
     for later, earlier in (("extinction", "conditioning"), ("recall", "extinction"),
-                           ("renewal", "conditioning")):
+                           ("renewal", "conditioning"), ("reinstatement", "extinction")):
         if later in phases:
             _require(earlier in phases and phases.index(earlier) < phases.index(later),
                      "protocol.sessions", f"a {later} session needs an earlier {earlier} session",

@@ -74,7 +74,7 @@ CPP_FLAGS = ["-w", "-O3", "-ffast-math", "-march=native", "-std=c++11",
 def structural_spec(cfg) -> dict:
     """The part of a config that shapes the generated code."""
     net, pr = cfg.network, cfg.protocol
-    return {
+    return _with_optional_mechanisms({
         "network": {
             "scale": net.scale, "wiring_seed": net.wiring_seed,
             "populations": {k: [p.region, p.kind, p.n] for k, p in net.populations.items()},
@@ -96,7 +96,15 @@ def structural_spec(cfg) -> dict:
         "simulation": [cfg.simulation.dt_ms, cfg.simulation.threads],
         # make does not rebuild on changed flags: a flag change is a new build
         "compiler_flags": CPP_FLAGS,
-    }
+    }, cfg)
+
+
+def _with_optional_mechanisms(spec: dict, cfg) -> dict:
+    """The optional plan steps that are on (none: the spec, and its hash, unchanged)."""
+    from .circuit import optional_mechanisms
+
+    on = {k: v for k, v in optional_mechanisms(cfg).items() if v}
+    return {**spec, "optional_mechanisms": on} if on else spec
 
 
 def structure_hash(cfg) -> str:

@@ -19,7 +19,7 @@ import numpy as np
 import xarray as xr
 
 from . import circuit as circuit_mod
-from . import progress
+from . import progress, teacher
 from .config import FearsimConfig, validate
 from .protocol import build_schedule, slow_grid
 from .readout import RunawayError, summarize
@@ -259,6 +259,7 @@ def read_raw(c) -> dict:
         rho = np.asarray(c.weight_monitor.rho)
         weights = {name: (t_w, rho[rows]) for name, rows in c.weight_samples.items()}
     return {"spikes": split_spikes(c), "weights": weights, "slow_traces": read_slow_traces(c),
+            "teacher": teacher.read_monitor(c),
             "final_v": np.asarray(c.neurons.v / b2.mV), "sizes": dict(c.sizes),
             "n_synapses": dict(c.n_synapses)}
 
@@ -275,6 +276,7 @@ def assemble_outcome(cfg: FearsimConfig, inputs: ProtocolInputs, raw: dict, devi
     summary["occupancy"] = (("occ_time_h", "channel"), inputs.occ_slow,
                             {"long_name": "NMDA-receptor occupancy (block and drugs)"})
     summary["occupancy_trial"] = (("trial", "channel"), inputs.occ_fast)
+    summary = summary.assign(teacher.summary_variables(raw["teacher"], schedule))
     summary["n_synapses"] = (("projection",), np.array(list(n_syn.values()), dtype=np.int64))
     summary = summary.assign_coords(projection=list(n_syn))
     return Outcome(summary=summary, spikes=spikes_dataset(raw["spikes"], sizes), device=device,
