@@ -99,6 +99,8 @@ class Timelines:
     trial_s: float
     teach: np.ndarray | None = None  # (steps, 3) on STIM_DT_S, with the error signal
     real_per_sim: np.ndarray | None = None  # (trials,) with real-clock input recovery
+    burst: np.ndarray | None = None  # (slow steps, regions): the circuit's disinhibition burst
+    transfer: object = None  # the transfer function the burst comes from
 
 
 def timelines(cfg, schedule: Schedule) -> Timelines:
@@ -345,6 +347,18 @@ def plan_tonic_nmda(cfg, circuit_plan: CircuitPlan, rng) -> None:
                                                                        circuit_plan.pop_sizes)
 
 
+def plan_burst_from_circuit(cfg, circuit_plan: CircuitPlan, rng) -> None:
+    """The BDNF chain reads the circuit's disinhibition burst (model/disinhibition.py)."""
+    if not cfg.synaptogenesis.burst_from_circuit:
+        return
+    if circuit_plan.timelines.burst is None:
+        raise ValueError("synaptogenesis.burst_from_circuit needs the burst timeline of a "
+                         "disinhibition probe (model/simulate.py measure_disinhibition)")
+    group = circuit_plan.groups["neurons"]
+    group.slow = [(name, synaptogenesis.chain_update(cfg.synaptogenesis)
+                   if name == "bdnf_chain" else code, order) for name, code, order in group.slow]
+
+
 def _per_neuron(pop_slices, value_of: dict) -> np.ndarray:
     out = np.zeros(max(sl.stop for sl in pop_slices.values()), dtype=np.int32)
     for name, sl in pop_slices.items():
@@ -464,10 +478,12 @@ def optional_mechanisms(cfg) -> dict:
     return {"error_signal": teacher.enabled(cfg),
             "real_time_recovery": inputs.real_time_recovery(cfg.network.inputs),
             "consolidated_decay": plasticity.consolidated_decay(cfg.network.populations),
-            "tonic_nmda": disinhibition.enabled(cfg.network.populations)}
+            "tonic_nmda": disinhibition.enabled(cfg.network.populations),
+            "burst_from_circuit": bool(cfg.synaptogenesis.burst_from_circuit)}
 
 
 PLAN_STEPS = (plan_layout, plan_inputs, plan_real_time_recovery, plan_neurons, plan_tonic_nmda,
+              plan_burst_from_circuit,
               plan_projections, plan_consolidated_decay, plan_candidates, plan_error_signal)
 
 
@@ -569,6 +585,8 @@ def timed_array_tables(timeline: Timelines) -> dict:
         tables["teach_table"] = (timeline.teach, None, STIM_DT_S)
     if timeline.real_per_sim is not None:  # real-clock input recovery (model/inputs.py)
         tables["real_per_sim"] = (timeline.real_per_sim, None, timeline.trial_s)
+    if timeline.burst is not None:  # the circuit's disinhibition burst (model/disinhibition.py)
+        tables["burst_slow"] = (timeline.burst, None, timeline.slow_dt_s)
     return tables
 
 

@@ -193,6 +193,9 @@ class SynaptogenesisConfig:
     tau_suppression_h: float = 6.0
     k_release: float = 4.0
     burst_exponent: float = 4.0
+    # the disinhibition burst from the circuit's measured response to the block
+    # (model/disinhibition.py) instead of occ_I * (1 - occ_E)**burst_exponent
+    burst_from_circuit: bool = False
     k_protein: float = 1.5
     tau_pool_h: float = 3.0
     tau_bdnf_h: float = 1.0

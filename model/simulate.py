@@ -19,7 +19,7 @@ import numpy as np
 import xarray as xr
 
 from . import circuit as circuit_mod
-from . import progress, teacher
+from . import disinhibition, progress, teacher
 from .config import FearsimConfig, validate
 from .protocol import build_schedule, slow_grid
 from .readout import RunawayError, summarize
@@ -79,11 +79,13 @@ class DeviceSession:
     default_flags: list = field(default_factory=list)
 
 
-def run(cfg: FearsimConfig, progress=None, build_root=None) -> Outcome:
+def run(cfg: FearsimConfig, progress=None, build_root=None, timeline=None) -> Outcome:
     """Simulate ``cfg``. Raises RunawayError if activity runs away or is NaN.
 
     C++ standalone reuses a cached build of the same structure (see
     :mod:`model.device`); ``build_root`` overrides the cache folder.
+    ``timeline``: the protocol's time courses, when not the config's own (the
+    disinhibition probe sets its occupancy grid this way).
     """
     validate(cfg)
     # Brian2 names code objects uniquely among live objects: collect the
@@ -91,9 +93,10 @@ def run(cfg: FearsimConfig, progress=None, build_root=None) -> Outcome:
     gc.collect()
     say = progress or (lambda msg: None)
     t0 = time.perf_counter()
+    transfer = measure_disinhibition(cfg, build_root)
     session = open_device(cfg, resolve_device(cfg.simulation.device), build_root)
     try:
-        inputs = protocol_inputs(cfg)
+        inputs = protocol_inputs(cfg, timeline, transfer)
         c = circuit_mod.build(cfg, circuit_mod.plan(cfg, inputs.schedule, inputs.timelines),
                               defer_values=session.standalone)
         t_runs = time.perf_counter()
@@ -162,14 +165,50 @@ def close_device(session: DeviceSession) -> None:
         session.slot.release()
 
 
-def protocol_inputs(cfg: FearsimConfig) -> ProtocolInputs:
-    """Lay out the protocol and compute the stimulus, occupancy and manipulation courses."""
+def protocol_inputs(cfg: FearsimConfig, timeline=None, transfer=None) -> ProtocolInputs:
+    """Lay out the protocol and compute the stimulus, occupancy and manipulation courses.
+
+    ``transfer``: the circuit's disinhibition transfer function, which turns
+    the occupancy course into the burst the BDNF chain reads.
+    """
     import brian2 as b2
 
     b2.defaultclock.dt = cfg.simulation.dt_ms * b2.ms
     schedule = build_schedule(cfg.protocol)
-    return ProtocolInputs(schedule=schedule, timelines=circuit_mod.timelines(cfg, schedule),
+    timeline = timeline or circuit_mod.timelines(cfg, schedule)
+    if transfer is not None:
+        timeline.burst = disinhibition.burst_timeline(transfer, timeline.occ_slow,
+                                                      timeline.channels, timeline.regions)
+        timeline.transfer = transfer
+    return ProtocolInputs(schedule=schedule, timelines=timeline,
                           slow_dt_h=cfg.plasticity.consolidation_dt_min / 60.0)
+
+
+_TRANSFER_FUNCTIONS: dict = {}
+
+
+def measure_disinhibition(cfg: FearsimConfig, build_root=None):
+    """The circuit's disinhibition transfer function, from a probe run (model/disinhibition.py).
+
+    None unless ``synaptogenesis.burst_from_circuit``. The probe does not
+    depend on the run's seed, protocol or drugs, so runs of one circuit in a
+    process share it.
+    """
+    if not cfg.synaptogenesis.burst_from_circuit:
+        return None
+    import dataclasses
+    import json
+
+    pcfg = disinhibition.probe_config(cfg)
+    key = json.dumps(dataclasses.asdict(pcfg), sort_keys=True, default=str)
+    if key not in _TRANSFER_FUNCTIONS:
+        schedule = build_schedule(pcfg.protocol)
+        timeline = circuit_mod.timelines(pcfg, schedule)
+        timeline.occ_fast = disinhibition.probe_occupancy(timeline.channels)
+        out = run(pcfg, build_root=build_root, timeline=timeline)
+        _TRANSFER_FUNCTIONS[key] = disinhibition.fit_transfer(
+            pcfg.network.populations, timeline.regions, out.summary.rate_cs.values, out.sizes)
+    return _TRANSFER_FUNCTIONS[key]
 
 
 def run_protocol(cfg: FearsimConfig, c, schedule, session: DeviceSession, say) -> None:
@@ -277,6 +316,8 @@ def assemble_outcome(cfg: FearsimConfig, inputs: ProtocolInputs, raw: dict, devi
                             {"long_name": "NMDA-receptor occupancy (block and drugs)"})
     summary["occupancy_trial"] = (("trial", "channel"), inputs.occ_fast)
     summary = summary.assign(teacher.summary_variables(raw["teacher"], schedule))
+    summary = summary.assign(disinhibition.summary_variables(
+        getattr(inputs.timelines, "transfer", None), inputs.timelines.burst))
     summary["n_synapses"] = (("projection",), np.array(list(n_syn.values()), dtype=np.int64))
     summary = summary.assign_coords(projection=list(n_syn))
     return Outcome(summary=summary, spikes=spikes_dataset(raw["spikes"], sizes), device=device,

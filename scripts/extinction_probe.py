@@ -56,11 +56,10 @@ GROUPS = {
 
 def compose_group(group: str, overrides: list[str], set_file: str | None, seed: int):
     """The typed config of one group and seed, with the --set values merged in."""
+    from hydra import compose, initialize_config_dir
     from omegaconf import OmegaConf, open_dict
 
     from experiments.config_store import CONFIG_DIR, register, to_config
-
-    from hydra import compose, initialize_config_dir
 
     register()
     with initialize_config_dir(version_base="1.3", config_dir=CONFIG_DIR):
@@ -89,6 +88,31 @@ def run_one(args):
             "weight_end", "trial_in_session"]
     keep += [v for v in ("shock_prediction", "prediction_error") if v in ds]
     return group, seed, ds[keep].load()
+
+
+def disinhibition_probe(overrides: list[str], set_file: str | None) -> None:
+    """The circuit's response to NMDA block at rest, as the BDNF chain reads it."""
+    from model import circuit, disinhibition, simulate
+    from model.protocol import build_schedule
+
+    cfg = compose_group("saline", overrides, set_file, 1001)
+    pcfg = disinhibition.probe_config(cfg)
+    timeline = circuit.timelines(pcfg, build_schedule(pcfg.protocol))
+    timeline.occ_fast = disinhibition.probe_occupancy(timeline.channels)
+    out = simulate.run(pcfg, timeline=timeline)
+    rates = out.summary.rate_cs.values
+    grid = disinhibition.probe_grid()
+    tf = disinhibition.fit_transfer(pcfg.network.populations, timeline.regions, rates, out.sizes)
+    np.set_printoptions(precision=2, suppress=True, linewidth=240)
+    pops = list(pcfg.network.populations)
+    print("grid (occ_E, occ_I):", [tuple(p) for p in grid])
+    for k, p in enumerate(pops):
+        print(f"  {p:9s} rate", rates[k])
+    # ketamine 10 mg/kg i.p. at its peak (docs/model.md, section 9): ~0.62 / ~0.82
+    for r, region in enumerate(tf.regions):
+        print(f"  {region:4s} ratio at (0.62, 0.82) {float(tf.ratio(r, 0.62, 0.82)):.2f}, "
+              f"(0.3, 0.55) {float(tf.ratio(r, 0.3, 0.55)):.2f}, "
+              f"(0.95, 0.99) {float(tf.ratio(r, 0.95, 0.99)):.2f}")
 
 
 def phase_measures(ds) -> dict:
@@ -141,7 +165,12 @@ def main():
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--set", dest="set_file", default=None)
     ap.add_argument("overrides", nargs="*")
+    ap.add_argument("--disinhibition", action="store_true",
+                    help="only the disinhibition probe of the circuit")
     a = ap.parse_args()
+    if a.disinhibition:
+        disinhibition_probe(list(a.overrides), a.set_file)
+        return
     seeds = [int(s) for s in a.seeds.split(",")]
     bad = [s for s in seeds if s not in CALIBRATION_SEEDS]
     if bad:
