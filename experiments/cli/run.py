@@ -23,7 +23,7 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig
 
-from experiments.cli.interrupts import run_until_signal
+from experiments.cli.interrupts import run_until_signal, signals_raise
 from experiments.config_store import CONFIG_DIR, plain, register, to_config
 from model.config import ConfigError
 
@@ -106,6 +106,7 @@ def _sweep_job(cfg: DictConfig) -> dict:
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
+@signals_raise
 def _hydra_main(cfg: DictConfig):
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode

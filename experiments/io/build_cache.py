@@ -36,7 +36,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.standalone import CPP_FLAGS
+from model.standalone import CPP_FLAGS, BuildDirectory
 
 COMPILED_MARK = "fearsim_compiled.ok"
 
@@ -188,17 +188,6 @@ class Slot:
             f.write(f"{time.time():.3f} {self.directory.name} {seconds:.2f}\n")
 
 
-class FixedDirectory:
-    """A build directory named by the user (``simulation.build_dir``): no cache, no lock."""
-
-    def __init__(self, directory: Path):
-        self.directory = Path(directory).resolve()
-        self.directory.mkdir(parents=True, exist_ok=True)
-
-    def built(self, seconds: float, compiled: bool) -> None:
-        pass
-
-
 def acquire_slot(structure: str, root: Path | None = None, max_slots: int = 256) -> Slot:
     """Lock the first free build slot of ``structure``; seed it from a sibling."""
     base = (root or default_cache_root()) / structure
@@ -256,7 +245,7 @@ def build_target(cfg, root: Path | None = None):
         yield None
         return
     if cfg.simulation.build_dir:
-        yield FixedDirectory(Path(cfg.simulation.build_dir))
+        yield BuildDirectory(Path(cfg.simulation.build_dir))
         return
     slot = acquire_slot(structure_hash(cfg), Path(root) if root else None)
     try:
