@@ -148,8 +148,9 @@ def _build_directory(cfg: FearsimConfig, build):
     if build is None and cfg.simulation.build_dir:
         build = cfg.simulation.build_dir
     if build is None:
-        raise ValueError("C++ standalone needs a build directory: pass build= (a build cache "
-                         "slot or a path) or set simulation.build_dir")
+        raise ValueError("C++ standalone needs a build directory: pass build= (a slot of "
+                         "experiments.io.build_cache, or call its run_cached) or set "
+                         "simulation.build_dir")
     if isinstance(build, (str, Path)):
         return standalone.BuildDirectory(Path(build))
     return build
