@@ -393,3 +393,45 @@ def test_model_imports_nothing_from_experiments_or_tools():
                 else []
             for name in names:
                 assert name.split(".")[0] not in banned, f"{path.name} imports {name}"
+
+
+# -- the protocol's end ------------------------------------------------------------
+
+def test_protocol_time_is_checked_against_the_schedule(compose):
+    from model import simulate
+    from model.protocol import build_schedule
+
+    schedule = build_schedule(compose(["experiment=tiny"]).protocol)
+
+    class Net:
+        def __init__(self, name, t):
+            self.name, self.t_ = name, t
+
+    whole_s = schedule.slow_duration_h * 3600.0
+    simulate.check_protocol_time(schedule, Net("sessions", schedule.fast_duration_s),
+                                 Net("intervals", whole_s))
+    with pytest.raises(standalone.SimulationError, match="network sessions reached 53.8 s"):
+        simulate.check_protocol_time(schedule, Net("sessions", 53.8), Net("intervals", whole_s))
+    with pytest.raises(standalone.SimulationError, match="network intervals"):
+        simulate.check_protocol_time(schedule, Net("sessions", schedule.fast_duration_s),
+                                     Net("intervals", whole_s / 2))
+
+
+def test_ctrl_c_inside_a_run_propagates_and_brian2_is_left_as_found(compose, monkeypatch):
+    """Brian2 would end the current run on Ctrl-C and let the protocol carry on."""
+    import brian2 as b2
+
+    from model import simulate
+
+    seen = {}
+
+    def interrupted(cfg, c, schedule, session, say):
+        seen["stop_on_interrupt"] = b2.prefs.core.stop_on_keyboard_interrupt
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(simulate, "run_protocol", interrupted)
+    before = b2.prefs.core.stop_on_keyboard_interrupt
+    with pytest.raises(KeyboardInterrupt):
+        simulate.run(compose(["experiment=tiny", "simulation.device=numpy"]))
+    assert seen["stop_on_interrupt"] is False
+    assert b2.prefs.core.stop_on_keyboard_interrupt == before
