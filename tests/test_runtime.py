@@ -133,6 +133,19 @@ def complete_run(results: Path, cache: Path) -> Path:
     return Path(out.strip().splitlines()[-1])
 
 
+def timed_run(results: Path, cache: Path) -> tuple[float, float]:
+    """(seconds to the end, seconds to the results file) of an uninterrupted run."""
+    t0 = time.perf_counter()
+    proc = start_run(results, cache)
+    stored = None
+    while proc.poll() is None:
+        if stored is None and list(results.glob("*.nc")):
+            stored = time.perf_counter() - t0
+        time.sleep(0.02)
+    assert proc.returncode == 0, proc.communicate()[1][-3000:]
+    return time.perf_counter() - t0, stored or time.perf_counter() - t0
+
+
 @pytest.fixture(scope="module")
 def reference(shared_build_cache, tmp_path_factory):
     """An uninterrupted run (it compiles the tiny build once per test session)."""
@@ -177,11 +190,14 @@ def test_interrupted_runs_store_nothing_and_leave_nothing_behind(shared_build_ca
 
 @pytest.mark.slow
 def test_interrupts_at_random_moments(reference, shared_build_cache, tmp_path):
-    """10 runs per signal, each signalled at a random moment of its lifetime."""
+    """10 runs per signal, each signalled at a random moment before its result is stored.
+
+    A signal after the results file is written finds a finished run: the file
+    stays (it must be the whole run). The moments are drawn from an
+    uninterrupted run's time to its results file.
+    """
     cache = shared_build_cache
-    t0 = time.perf_counter()
-    complete_run(tmp_path / "timing", cache)
-    lifetime = time.perf_counter() - t0
+    lifetime, until_stored = timed_run(tmp_path / "timing", cache)
     rng = random.Random(20261201)
     counts = {}
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
@@ -192,7 +208,7 @@ def test_interrupts_at_random_moments(reference, shared_build_cache, tmp_path):
                             "bad_exit": 0}
         for k in range(10):
             results = tmp_path / f"{name}_{k}"
-            trial = interrupt_once(sig, results, cache, rng.uniform(0.0, lifetime))
+            trial = interrupt_once(sig, results, cache, rng.uniform(0.0, until_stored))
             c["runs"] += 1
             c["finished_first"] += trial["finished_first"]
             for path in trial["stored"]:
@@ -210,7 +226,8 @@ def test_interrupts_at_random_moments(reference, shared_build_cache, tmp_path):
         path = complete_run(tmp_path / f"{name}_next", cache)
         c["next_run_identical"] = same_values(path, reference)
         c["folders_after_next"] = len(results_folders(cache))
-    print(f"\nrun lifetime {lifetime:.1f} s; signals at uniform random moments in it")
+    print(f"\nuninterrupted run: results file after {until_stored:.1f} s, exit after "
+          f"{lifetime:.1f} s; signals at uniform random moments before the results file")
     for name, c in counts.items():
         print(name, " ".join(f"{k}={v}" for k, v in c.items()))
     for name, c in counts.items():
