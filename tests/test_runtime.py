@@ -15,6 +15,7 @@ import random
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -53,11 +54,25 @@ def start_run(results: Path, cache: Path) -> subprocess.Popen:
                MPLBACKEND="Agg")
     # a session of its own (its id is the run's pid: every descendant carries
     # it), with Ctrl-C not ignored even when the test runs in the background
-    return subprocess.Popen(
+    # files, not pipes: nobody reads a pipe while the run is being timed
+    logs = (tempfile.TemporaryFile(), tempfile.TemporaryFile())
+    proc = subprocess.Popen(
         [sys.executable, "-m", "experiments.cli.run", *TINY, f"paths.results_dir={results}"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True,
+        cwd=ROOT, env=env, stdout=logs[0], stderr=logs[1], start_new_session=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc.logs = logs
+    return proc
+
+
+def finish(proc: subprocess.Popen, timeout: float) -> tuple[str, str]:
+    """Wait for the run; its (stdout, stderr)."""
+    proc.wait(timeout=timeout)
+    texts = []
+    for f in proc.logs:
+        f.seek(0)
+        texts.append(f.read().decode(errors="replace"))
+        f.close()
+    return texts[0], texts[1]
 
 
 def wait_for_binary(proc: subprocess.Popen, timeout: float = 600) -> None:
@@ -65,7 +80,7 @@ def wait_for_binary(proc: subprocess.Popen, timeout: float = 600) -> None:
     while time.time() < deadline:
         if any(name == "main" for _, name in session_processes(proc.pid)):
             return
-        assert proc.poll() is None, proc.communicate()[1][-3000:]
+        assert proc.poll() is None, finish(proc, 60)[1][-3000:]
         time.sleep(0.05)
     raise AssertionError("the simulation binary never started")
 
@@ -103,7 +118,7 @@ def interrupt_once(sig: int, results: Path, cache: Path, delay_s: float | None) 
     finished_first = proc.poll() is not None
     if not finished_first:
         send(proc, sig)
-    _, err = proc.communicate(timeout=120)
+    _, err = finish(proc, 120)
     left = survivors(proc.pid)
     for pid, _ in left:  # do not let a failure poison the next trial
         os.kill(pid, signal.SIGKILL)
@@ -128,7 +143,7 @@ def same_values(a: Path, b: Path) -> bool:
 
 def complete_run(results: Path, cache: Path) -> Path:
     proc = start_run(results, cache)
-    out, err = proc.communicate(timeout=900)
+    out, err = finish(proc, 900)
     assert proc.returncode == 0, err[-3000:]
     return Path(out.strip().splitlines()[-1])
 
@@ -142,7 +157,7 @@ def timed_run(results: Path, cache: Path) -> tuple[float, float]:
         if stored is None and list(results.glob("*.nc")):
             stored = time.perf_counter() - t0
         time.sleep(0.02)
-    assert proc.returncode == 0, proc.communicate()[1][-3000:]
+    assert proc.returncode == 0, finish(proc, 60)[1][-3000:]
     return time.perf_counter() - t0, stored or time.perf_counter() - t0
 
 
