@@ -108,7 +108,7 @@ def use_device(directory: Path, threads: int) -> dict:
     from brian2.core.clocks import Clock
 
     previous = {"flags": b2.prefs.codegen.cpp.extra_compile_args_gcc,
-                "clock_hash": Clock.__dict__.get("__hash__")}
+                "clock_hash": Clock.__dict__.get("__hash__", _INHERITED)}
     # Brian2 keeps a network's clocks in a set and writes their start times
     # into main.cpp in set order; with the default id()-based hash that order,
     # and so main.cpp, changes from process to process (still so in Brian2
@@ -135,11 +135,14 @@ def reset_device(previous: dict) -> None:
     b2.device.activate()
     b2.set_device("runtime")
     b2.prefs.codegen.cpp.extra_compile_args_gcc = previous["flags"]
-    if previous["clock_hash"] is None:
+    if previous["clock_hash"] is _INHERITED:
         if "__hash__" in Clock.__dict__:
             del Clock.__hash__
     else:
         Clock.__hash__ = previous["clock_hash"]
+
+
+_INHERITED = object()  # Clock had no __hash__ of its own
 
 
 def _constant_hash(self) -> int:
@@ -343,7 +346,7 @@ def run_project(directory: Path, results_rel: str, run_args: list[str]) -> None:
         raise SimulationError(f"the simulation binary failed ({_exit_text(rc)}):\n"
                               + _tail(results / "stderr.txt") + _tail(results / "stdout.txt"))
     device.has_been_run = True
-    check_values_read(results / "stderr.txt", run_args)
+    check_values_read(results, run_args)
     check_clocks_reached(planned)
 
 
@@ -358,19 +361,27 @@ def _forget_cached_values(device, run_args: list[str]) -> None:
         device.array_cache[clock.variables["t"]] = None
 
 
+# what the binary says, and goes on, when it cannot read or write a value
 _READ_ERROR = re.compile(r"(?:Error reading|Could not read) '([^']*)'")
+_ARRAY_ERROR = re.compile(r"Error (?:opening static array|writing output file for) (\S+?)\.?$",
+                          re.MULTILINE)
 
 
-def check_values_read(stderr_path: Path, run_args: list[str]) -> None:
-    """Fail if the binary says it could not read a value (it would have kept the compiled one)."""
-    text = stderr_path.read_text(errors="replace") if stderr_path.exists() else ""
-    unread = _READ_ERROR.findall(text)
-    if not unread:
-        return
+def check_values_read(results: Path, run_args: list[str]) -> None:
+    """Fail if the binary says it could not read or write a value.
+
+    It goes on regardless, with the compiled value or uninitialised memory.
+    """
+    text = "".join(Path(results, name).read_text(errors="replace")
+                   for name in ("stderr.txt", "stdout.txt") if Path(results, name).exists())
     by_value = {arg.split("=", 1)[1]: arg.split("=", 1)[0] for arg in run_args}
-    names = sorted({by_value.get(v, v) for v in unread})
-    raise SimulationError(f"the simulation binary could not read {', '.join(names)} "
-                          f"({text.strip().splitlines()[0]})")
+    names = sorted({by_value.get(v, v) for v in _READ_ERROR.findall(text)}
+                   | set(_ARRAY_ERROR.findall(text)))
+    if names:
+        first = next(line for line in text.splitlines() if line.startswith("Error") or
+                     line.startswith("Could not"))
+        raise SimulationError(f"the simulation binary could not read {', '.join(names)} "
+                              f"({first})")
 
 
 def check_clocks_reached(planned: dict) -> None:

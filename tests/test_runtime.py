@@ -307,7 +307,13 @@ def test_binary_that_could_not_read_a_value_fails_the_run(shared_build_cache, tm
     assert "Error reading 'nan'" in first
     (tmp_path / "stderr.txt").write_text(first)
     with pytest.raises(standalone.SimulationError, match=r"could not read neurons\.EL"):
-        standalone.check_values_read(tmp_path / "stderr.txt", args)
+        standalone.check_values_read(tmp_path, args)
+    (tmp_path / "stderr.txt").write_text("")
+    standalone.check_values_read(tmp_path, args)
+    # a missing build file: Brian2 prints this on stdout and runs on
+    (tmp_path / "stdout.txt").write_text("Error opening static array _static_array__x_v.\n")
+    with pytest.raises(standalone.SimulationError, match="_static_array__x_v"):
+        standalone.check_values_read(tmp_path, args)
 
 
 def test_binary_that_stopped_early_fails_the_run():
@@ -403,14 +409,18 @@ def test_toolchain_of_this_machine_is_described():
     assert all(isinstance(v, str) for v in info.values())
 
 
-def test_taking_a_slot_removes_results_folders_left_in_it(tmp_path):
+def test_taking_a_slot_removes_what_killed_runs_left_in_it(tmp_path):
     slot = build_cache.acquire_slot("s", tmp_path)
     (slot.directory / "results_123_abc").mkdir()
     (slot.directory / "results_123_abc" / "x").write_text("")
+    (slot.directory / "static_arrays").mkdir()
+    (slot.directory / "static_arrays" / ".init_x.dat.k2j3.tmp").write_text("")
+    (slot.directory / "static_arrays" / "init_x.dat").write_text("")
     slot.release()
     again = build_cache.acquire_slot("s", tmp_path)
     assert again.directory == slot.directory
     assert not list(again.directory.glob("results_*"))
+    assert [p.name for p in (again.directory / "static_arrays").iterdir()] == ["init_x.dat"]
     again.release()
 
 

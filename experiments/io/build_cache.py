@@ -14,8 +14,8 @@ file lock) under the structure's folder: parallel workers never share a build
 directory. A new slot starts as a copy of a compiled sibling (file times
 kept, so ``make`` finds nothing to do). Brian2 rewrites a generated file only
 when its content changes, so regenerating an unchanged structure is cheap.
-A slot just taken holds no run: results folders left in it by a killed
-process are removed.
+A slot just taken holds no run: results folders and half-written value files
+left in it by a killed process are removed.
 
 :func:`build_target` gives :func:`model.simulate.run` its build directory;
 :func:`run_cached` does both.
@@ -204,16 +204,21 @@ def acquire_slot(structure: str, root: Path | None = None, max_slots: int = 256)
         if not slot.compiled:
             _seed_from_sibling(base, directory)
         directory.mkdir(exist_ok=True)
-        remove_stale_results(directory)
+        remove_stale_files(directory)
         return slot
     raise RuntimeError(f"no free build slot under {base} (all {max_slots} locked)")
 
 
-def remove_stale_results(directory: Path) -> None:
-    """Results folders of earlier holders of a slot (a killed run leaves its own)."""
+def remove_stale_files(directory: Path) -> None:
+    """What earlier holders of a slot left half-done: results folders, value files being written.
+
+    The slot is locked by this process, so nothing in it belongs to a live run.
+    """
     for stale in directory.glob("results_*"):
         if stale.is_dir():
             shutil.rmtree(stale, ignore_errors=True)
+    for stale in directory.glob("static_arrays/.*.tmp"):
+        stale.unlink(missing_ok=True)
 
 
 def release_lock(fd: int | None) -> None:
