@@ -22,7 +22,7 @@ import numpy as np
 import xarray as xr
 
 from . import circuit as circuit_mod
-from . import manipulations, standalone
+from . import manipulations, progress, standalone
 from .config import FearsimConfig, validate
 from .protocol import build_schedule, nmda_occupancy, occupancy_channels, shock_trace, slow_grid
 from .readout import RunawayError, summarize
@@ -197,13 +197,17 @@ def run_protocol(cfg: FearsimConfig, c, schedule, session: DeviceSession, say):
     slow = b2.Network(*c.slow_objects, name="intervals")
     sessions = cfg.protocol.sessions
     slow_runs = schedule.slow_runs_h()
+    if not session.standalone:  # standalone: the binary's markers (see run_binary)
+        tracker = progress.SessionProgress(progress.sessions_of(cfg), say)
+        tracker.start(f"on the {session.name} device")
     if slow_runs[0] > 0:
         slow.run(slow_runs[0] * 3600 * b2.second)
-    for k, s in enumerate(sessions):
-        if not session.standalone:
-            say(f"session {k + 1}/{len(sessions)}: {s.phase} in context {s.context} "
-                f"({s.n_trials} trials)")
+    for k in range(len(sessions)):
         fast.run(schedule.session_duration_s[k] * b2.second)
+        if session.standalone:  # the binary prints a line when it gets here
+            b2.device.insert_code("main", progress.session_marker_code(k))
+        else:
+            tracker.session_done(k)
         # the slow clock covers the session's real duration and what follows
         slow.run(slow_runs[k + 1] * 3600 * b2.second)
     return fast, slow
@@ -235,7 +239,7 @@ def run_on_device(session: DeviceSession, c, cfg: FearsimConfig, say, t0: float,
     # refused here, before compiling, if any value is not finite
     args = standalone.run_arg_strings(values, session.directory)
     timings.update(build_binary(session, say))
-    timings["simulate_s"] = run_binary(session, args)
+    timings["simulate_s"] = run_binary(session, cfg, args, say)
     return timings
 
 
@@ -245,6 +249,9 @@ def build_binary(session: DeviceSession, say) -> dict:
 
     directory = session.directory
     before = standalone.binary_mtime(directory)
+    # a cache slot says whether it holds a compiled build, and where the cache is
+    if before < 0 or not getattr(session.build, "compiled", True):
+        say(progress.compile_notice(directory, getattr(session.build, "cache_root", None)))
     t1 = time.perf_counter()
     b2.device.build(directory=str(directory), compile=False, run=False, with_output=False)
     standalone.check_static_arrays(directory)
@@ -252,15 +259,16 @@ def build_binary(session: DeviceSession, say) -> dict:
     timings = {"build_s": time.perf_counter() - t1,
                "compiled": standalone.binary_mtime(directory) != before}
     session.build.built(timings["build_s"], timings["compiled"])
-    say(("compiled" if timings["compiled"] else "reused") + f" build in {directory}; "
-        "simulating all sessions")
+    say(("compiled" if timings["compiled"] else "reused") + f" build in {directory}")
     return timings
 
 
-def run_binary(session: DeviceSession, args: list[str]) -> float:
+def run_binary(session: DeviceSession, cfg: FearsimConfig, args: list[str], say) -> float:
     """Run the compiled protocol with this run's values; returns its wall time."""
     t2 = time.perf_counter()
-    standalone.run_project(session.directory, session.results_rel, args)
+    stdout = session.directory / session.results_rel / "stdout.txt"
+    with progress.SessionProgress(progress.sessions_of(cfg), say).follow(stdout):
+        standalone.run_project(session.directory, session.results_rel, args)
     return time.perf_counter() - t2
 
 

@@ -130,6 +130,9 @@ def _hydra_main(cfg: DictConfig):
 
 
 def main() -> None:
+    from experiments.cli.run_info import answer_early
+
+    answer_early(sys.argv[1:])  # --version, --preview: answered before Hydra starts
     run_until_signal(_hydra_main)
 
 

@@ -154,6 +154,10 @@ class Slot:
     def compiled(self) -> bool:
         return (self.directory / COMPILED_MARK).exists()
 
+    @property
+    def cache_root(self) -> Path:
+        return self.directory.parent.parent
+
     def built(self, seconds: float, compiled: bool) -> None:
         """The binary is up to date: siblings waiting for the first build may copy it."""
         if compiled:
