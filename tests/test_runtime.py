@@ -116,6 +116,8 @@ def interrupt_once(sig: int, results: Path, cache: Path, delay_s: float | None) 
     else:
         time.sleep(delay_s)
     finished_first = proc.poll() is not None
+    names = {name for _, name in session_processes(proc.pid)}
+    phase = "binary" if "main" in names else "compiling" if "make" in names else "python"
     if not finished_first:
         send(proc, sig)
     _, err = finish(proc, 120)
@@ -123,6 +125,7 @@ def interrupt_once(sig: int, results: Path, cache: Path, delay_s: float | None) 
     for pid, _ in left:  # do not let a failure poison the next trial
         os.kill(pid, signal.SIGKILL)
     return {"signal": signal.Signals(sig).name, "delay_s": delay_s, "rc": proc.returncode,
+            "phase": phase,
             "finished_first": finished_first, "stored": sorted(results.glob("*.nc")),
             "partial_files": sorted(results.glob(".*.tmp")), "orphans": left,
             "folders": results_folders(cache), "stderr": err}
@@ -220,11 +223,12 @@ def test_interrupts_at_random_moments(reference, shared_build_cache, tmp_path):
         c = counts[name] = {"runs": 0, "finished_first": 0, "stored_incomplete": 0,
                             "stored_complete": 0, "partial_files": 0, "orphans": 0,
                             "folders_after_exit": 0, "folders_after_next": 0,
-                            "bad_exit": 0}
+                            "bad_exit": 0, "in_python": 0, "in_binary": 0}
         for k in range(10):
             results = tmp_path / f"{name}_{k}"
             trial = interrupt_once(sig, results, cache, rng.uniform(0.0, until_stored))
             c["runs"] += 1
+            c["in_binary" if trial["phase"] == "binary" else "in_python"] += 1
             c["finished_first"] += trial["finished_first"]
             for path in trial["stored"]:
                 # a signal after the results file was written: it must be the whole run
@@ -246,7 +250,9 @@ def test_interrupts_at_random_moments(reference, shared_build_cache, tmp_path):
     for name, c in counts.items():
         print(name, " ".join(f"{k}={v}" for k, v in c.items()))
     for name, c in counts.items():
-        assert c["stored_incomplete"] == c["partial_files"] == c["orphans"] == 0, (name, c)
+        assert c["stored_incomplete"] == c["orphans"] == 0, (name, c)
+        # SIGKILL during the results file's atomic write leaves its hidden temporary file
+        assert name == "SIGKILL" or c["partial_files"] == 0, (name, c)
         assert c["bad_exit"] == 0 and c["next_run_identical"], (name, c)
         assert c["folders_after_next"] == 0, (name, c)
         if name != "SIGKILL":
