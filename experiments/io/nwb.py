@@ -43,7 +43,10 @@ from experiments.io.runs import Run
 DEFAULT_RATE_BIN_S = 0.1
 DESCRIPTION = ("Simulated spiking network of prefrontal (IL, PL) and amygdala (LA, BLA, ITC, "
                "CeA) fear circuits (fearsim, Brian2): fear conditioning and extinction, NMDA-"
-               "receptor blockade and BDNF-driven synaptogenesis.")
+               "receptor blockade and BDNF-driven synaptogenesis. Times are seconds on the "
+               "spiking network's clock: the sessions run back to back, each compressed to its "
+               "trials; the epochs and trials tables give each one's place on the protocol "
+               "clock (protocol_time_h, hours since the protocol began).")
 
 
 class NWBExportError(RuntimeError):
