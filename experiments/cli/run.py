@@ -118,11 +118,10 @@ def _hydra_main(cfg: DictConfig):
         return _sweep_job(cfg)
     try:
         typed = to_config(cfg)
-    except ConfigError as exc:
+        path = execute(typed)
+    except ConfigError as exc:  # a value the simulation would compute as NaN included
         print(f"fearsim: invalid config: {exc}", file=sys.stderr)
         sys.exit(2)
-    try:
-        path = execute(typed)
     except (RunawayError, SimulationError) as exc:
         print(f"fearsim: run failed (not stored): {exc}", file=sys.stderr)
         sys.exit(3)
