@@ -104,8 +104,10 @@ def survivors(sid: int, grace_s: float = 10.0) -> list[tuple[int, str]]:
     return session_processes(sid)
 
 
-def results_folders(cache: Path) -> list[Path]:
-    return [p for p in cache.glob("*/slot*/results_*") if p.is_dir()]
+def results_folders(cache: Path, pids: set[int]) -> list[Path]:
+    """The simulation results folders (``results_<pid>_<id>``) of runs ``pids`` in the cache."""
+    return [p for p in cache.glob("*/slot*/results_*")
+            if p.is_dir() and p.name.split("_")[1] in {str(pid) for pid in pids}]
 
 
 def interrupt_once(sig: int, results: Path, cache: Path, delay_s: float | None) -> dict:
@@ -128,7 +130,7 @@ def interrupt_once(sig: int, results: Path, cache: Path, delay_s: float | None) 
             "phase": phase,
             "finished_first": finished_first, "stored": sorted(results.glob("*.nc")),
             "partial_files": sorted(results.glob(".*.tmp")), "orphans": left,
-            "folders": results_folders(cache), "stderr": err}
+            "folders": results_folders(cache, {proc.pid}), "pid": proc.pid, "stderr": err}
 
 
 def same_values(a: Path, b: Path) -> bool:
@@ -220,6 +222,7 @@ def test_interrupts_at_random_moments(reference, shared_build_cache, tmp_path):
     counts = {}
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
         name = signal.Signals(sig).name
+        pids = set()
         c = counts[name] = {"runs": 0, "finished_first": 0, "stored_incomplete": 0,
                             "stored_complete": 0, "partial_files": 0, "orphans": 0,
                             "folders_after_exit": 0, "folders_after_next": 0,
@@ -228,6 +231,7 @@ def test_interrupts_at_random_moments(reference, shared_build_cache, tmp_path):
             results = tmp_path / f"{name}_{k}"
             trial = interrupt_once(sig, results, cache, rng.uniform(0.0, until_stored))
             c["runs"] += 1
+            pids.add(trial["pid"])
             c["in_binary" if trial["phase"] == "binary" else "in_python"] += 1
             c["finished_first"] += trial["finished_first"]
             for path in trial["stored"]:
@@ -244,7 +248,7 @@ def test_interrupts_at_random_moments(reference, shared_build_cache, tmp_path):
         # the next run takes the slot, removes what a killed run left, and succeeds
         path = complete_run(tmp_path / f"{name}_next", cache)
         c["next_run_identical"] = same_values(path, reference)
-        c["folders_after_next"] = len(results_folders(cache))
+        c["folders_after_next"] = len(results_folders(cache, pids))
     print(f"\nuninterrupted run: results file after {until_stored:.1f} s, exit after "
           f"{lifetime:.1f} s; signals at uniform random moments before the results file")
     for name, c in counts.items():
