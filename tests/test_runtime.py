@@ -413,10 +413,17 @@ def test_build_key_covers_compiler_and_target(compose, tmp_path, monkeypatch):
     assert build_cache.structure_hash(cfg) == keys["a"]
 
 
-def test_toolchain_of_this_machine_is_described():
+def test_toolchain_of_this_machine_is_described_in_the_provenance():
+    import json
+
+    from experiments.io import store
+
     info = build_cache.toolchain_info()
     assert info["compiler"] != "unknown" and info["target_arch"] != "unknown"
     assert all(isinstance(v, str) for v in info.values())
+    prov = store.provenance("cpp_standalone", 1, 1.0, "rid", {})
+    assert json.loads(prov["toolchain_json"]) == info
+    assert "toolchain_json" not in store.provenance("runtime", 1, 1.0, "rid", {})
 
 
 def test_taking_a_slot_removes_what_killed_runs_left_in_it(tmp_path):
