@@ -73,13 +73,13 @@ def compose_group(group: str, overrides: list[str], set_file: str | None, seed: 
 
 def run_one(args):
     group, seed, overrides, set_file = args
-    from model import simulate
+    from experiments.io.build_cache import run_cached
     from model.readout import RunawayError
 
     cfg = compose_group(group, overrides, set_file, seed)
     t0 = time.time()
     try:
-        ds = simulate.run(cfg).summary
+        ds = run_cached(cfg).summary
     except RunawayError as exc:
         print(f"[{group} {seed}] RUNAWAY {exc}", flush=True)
         return group, seed, None
@@ -92,22 +92,17 @@ def run_one(args):
 
 def disinhibition_probe(overrides: list[str], set_file: str | None) -> None:
     """The circuit's response to NMDA block at rest, as the BDNF chain reads it."""
-    from model import circuit, disinhibition, simulate
-    from model.protocol import build_schedule
+    from experiments.io.build_cache import build_target
+    from model import disinhibition, simulate
 
-    cfg = compose_group("saline", overrides, set_file, 1001)
-    pcfg = disinhibition.probe_config(cfg)
-    timeline = circuit.timelines(pcfg, build_schedule(pcfg.protocol))
-    timeline.occ_fast = disinhibition.probe_occupancy(timeline.channels)
-    out = simulate.run(pcfg, timeline=timeline)
-    rates = out.summary.rate_cs.values
+    cfg = compose_group("saline", overrides + ["synaptogenesis.burst_from_circuit=true"],
+                        set_file, 1001)
+    tf = simulate.measure_disinhibition(cfg, build_target)
     grid = disinhibition.probe_grid()
-    tf = disinhibition.fit_transfer(pcfg.network.populations, timeline.regions, rates, out.sizes)
     np.set_printoptions(precision=2, suppress=True, linewidth=240)
-    pops = list(pcfg.network.populations)
-    print("grid (occ_E, occ_I):", [tuple(p) for p in grid])
-    for k, p in enumerate(pops):
-        print(f"  {p:9s} rate", rates[k])
+    print("grid (occ_E, occ_I):", [tuple(float(x) for x in p) for p in grid])
+    for k, p in enumerate(tf.populations):
+        print(f"  {p:9s} rate", tf.rates[k])
     # ketamine 10 mg/kg i.p. at its peak (docs/model.md, section 9): ~0.62 / ~0.82
     for r, region in enumerate(tf.regions):
         print(f"  {region:4s} ratio at (0.62, 0.82) {float(tf.ratio(r, 0.62, 0.82)):.2f}, "
