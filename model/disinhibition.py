@@ -57,7 +57,8 @@ def tonic_conductances(populations, sizes) -> np.ndarray:
 # The BDNF chain needs the glutamate burst an antagonist causes at every
 # moment of the protocol clock, also between sessions, where no spikes are
 # simulated. The circuit provides it: before a run, a probe run of the same
-# circuit (smaller, at rest: no tone, no shock, no context) is held at a grid
+# circuit (smaller, at rest in the familiar context A: no tone, no shock, and
+# the naive weights) is held at a grid
 # of principal-cell and interneuron occupancies, and the principal-cell rate
 # of each region is measured at each grid point. A smooth surface fitted to
 # the log rate ratio is the circuit's transfer function from occupancy to
@@ -91,10 +92,9 @@ def probe_config(cfg):
     pcfg = copy.deepcopy(cfg)
     net = pcfg.network
     net.scale = min(net.scale, PROBE_SCALE)
-    for name, inp in net.inputs.items():  # at rest: stimuli and contexts off
-        inp.on_rate_Hz = 0.0
-        if name != "CS":
-            inp.base_rate_Hz = 0.0
+    for name in ("CS", "US"):  # at rest in a familiar context: no tone, no shock
+        if name in net.inputs:
+            net.inputs[name].on_rate_Hz = 0.0
     pcfg.plasticity.enabled = False
     pcfg.plasticity.error_signal = False
     pcfg.synaptogenesis.enabled = False

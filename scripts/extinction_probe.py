@@ -90,7 +90,8 @@ def run_one(args):
     return group, seed, ds[keep].load()
 
 
-def disinhibition_probe(overrides: list[str], set_file: str | None) -> None:
+def disinhibition_probe(overrides: list[str], set_file: str | None,
+                        save: str | None = None) -> None:
     """The circuit's response to NMDA block at rest, as the BDNF chain reads it."""
     from experiments.io.build_cache import build_target
     from model import disinhibition, simulate
@@ -98,6 +99,10 @@ def disinhibition_probe(overrides: list[str], set_file: str | None) -> None:
     cfg = compose_group("saline", overrides + ["synaptogenesis.burst_from_circuit=true"],
                         set_file, 1001)
     tf = simulate.measure_disinhibition(cfg, build_target)
+    if save:
+        import pickle
+
+        Path(save).write_bytes(pickle.dumps(tf))
     grid = disinhibition.probe_grid()
     np.set_printoptions(precision=2, suppress=True, linewidth=240)
     print("grid (occ_E, occ_I):", [tuple(float(x) for x in p) for p in grid])
@@ -162,9 +167,11 @@ def main():
     ap.add_argument("overrides", nargs="*")
     ap.add_argument("--disinhibition", action="store_true",
                     help="only the disinhibition probe of the circuit")
+    ap.add_argument("--save", default=None, help="with --disinhibition: pickle the transfer "
+                    "function to this file (scripts/chain_dose_response.py reads it)")
     a = ap.parse_args()
     if a.disinhibition:
-        disinhibition_probe(list(a.overrides), a.set_file)
+        disinhibition_probe(list(a.overrides), a.set_file, a.save)
         return
     seeds = [int(s) for s in a.seeds.split(",")]
     bad = [s for s in seeds if s not in CALIBRATION_SEEDS]
