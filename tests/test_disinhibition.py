@@ -74,3 +74,71 @@ def test_the_chain_reads_the_circuit_burst_instead_of_the_formula():
     burst = np.where(np.arange(n) < 30, 0.5, 0.0)
     loud = synaptogenesis.simulate_chain(sg, zero, zero, 1 / 30, burst=burst)
     assert loud["bdnf"].max() > 0 and loud["protein"][-1] > 1.0
+
+
+def _small_network_rates(tonic_nS, occ_e, occ_i, seed=3, settle_s=0.1, measure_s=0.4):
+    """Mean rates (principal, interneuron) of a small E-I network of the model's neurons.
+
+    80 principal cells and 20 interneurons with the model's background drive;
+    principal cells excite the interneurons (AMPA only), interneurons inhibit
+    the principal cells. Only the interneurons carry NMDA receptors, as the
+    tonic conductance, so the block reaches the principal cells only through
+    their inhibition.
+    """
+    import brian2 as b2
+
+    from model import neurons
+
+    b2.set_device("runtime")
+    b2.prefs.codegen.target = "numpy"
+    b2.start_scope()
+    b2.defaultclock.dt = 0.1 * b2.ms
+    b2.seed(seed)
+    ns = {"opto": b2.TimedArray(np.zeros((1, 2)) * b2.pA, dt=1 * b2.second),
+          "shock": b2.TimedArray([0.0], dt=1 * b2.second),
+          "poisson_interval": neurons.poisson_interval_function()}
+    eqs = (disinhibition.neuron_equations(neurons.NEURON_EQS)
+           + "tau_activity : second (shared, constant)\n")
+    g = b2.NeuronGroup(100, eqs, threshold=neurons.THRESHOLD, reset=neurons.RESET,
+                       method="euler", namespace=ns)
+    for _, code, dt_s, when in neurons.regular_updates("small", 0.005):
+        g.run_regularly(code, dt=None if dt_s is None else dt_s * b2.second, when=when)
+    principal, interneurons = g[:80], g[80:]
+    g.C, g.gL, g.EL, g.Vt, g.Vr = 200 * b2.pF, 10 * b2.nS, -70 * b2.mV, -50 * b2.mV, -60 * b2.mV
+    interneurons.C = 100 * b2.pF  # fast-spiking: smaller, faster cells
+    g.tref, g.tau_ad, g.nmda_scale, g.bg_w = 2 * b2.ms, 200 * b2.ms, 1.0, 1 * b2.nS
+    g.tau_activity = 10 * b2.second
+    interneurons.population = 1
+    g.E_ampa = g.E_nmda = 0 * b2.mV
+    g.E_gaba = -70 * b2.mV
+    g.tau_ampa, g.tau_gaba, g.tau_nmda, g.Mg = 2 * b2.ms, 8 * b2.ms, 100 * b2.ms, 1 * b2.mM
+    g.bg_isi = 1 / (1800 * b2.Hz)
+    g.v = "-70*mV + rand()*15*mV"
+    principal.nmda_avail = 1 - occ_e
+    interneurons.nmda_avail = 1 - occ_i
+    interneurons.g_nmda_tonic = tonic_nS * b2.nS
+    e_to_i = b2.Synapses(principal, interneurons, on_pre="g_ampa_post += 1.0*nS")
+    e_to_i.connect(p=0.2)
+    i_to_e = b2.Synapses(interneurons, principal, on_pre="g_gaba_post += 1.0*nS")
+    i_to_e.connect(p=0.5)
+    mon = b2.SpikeMonitor(g)
+    net = b2.Network(g, e_to_i, i_to_e, mon)
+    net.run(settle_s * b2.second, namespace={})
+    before = np.array(mon.count[:])
+    net.run(measure_s * b2.second, namespace={})
+    rate = (np.array(mon.count[:]) - before) / measure_s
+    return rate[:80].mean(), rate[80:].mean()
+
+
+def test_an_interneuron_preferring_block_disinhibits_a_small_network():
+    # Homayoun & Moghaddam 2007: an NMDA antagonist lowers fast-spiking
+    # interneuron firing and raises pyramidal firing. At ketamine-like
+    # occupancies (interneurons 0.8, principal cells 0.1) the interneurons
+    # lose their tonic NMDA drive and the principal cells fire more.
+    e_rest, i_rest = _small_network_rates(5.0, 0.0, 0.0)
+    e_block, i_block = _small_network_rates(5.0, 0.1, 0.8)
+    assert i_block < 0.8 * i_rest
+    assert e_block > 2.0 * e_rest
+    # without interneuron NMDA the same block finds nothing to act on
+    e_plain, i_plain = _small_network_rates(0.0, 0.0, 0.0)
+    assert _small_network_rates(0.0, 0.1, 0.8) == pytest.approx((e_plain, i_plain))
