@@ -16,56 +16,15 @@ from __future__ import annotations
 import sys
 import time
 import traceback
-from pathlib import Path
 
 import hydra
 from omegaconf import DictConfig
 
 from experiments.config_store import CONFIG_DIR, plain, register, to_config
+from experiments.execute import execute, log, result_path
 from model.config import ConfigError
 
 register()
-
-
-def log(msg: str) -> None:
-    print(f"[fearsim] {msg}", file=sys.stderr, flush=True)
-
-
-def result_path(cfg_typed, resolved: dict | None = None) -> tuple[str, Path]:
-    """(run id, absolute results file path) of a typed config."""
-    from experiments.io import store
-
-    resolved = resolved or plain(cfg_typed)
-    rid = store.run_id(resolved)
-    return rid, (Path(cfg_typed.paths.results_dir) / f"{rid}.nc").resolve()
-
-
-def execute(cfg_typed, resolved: dict | None = None) -> Path:
-    """Run one typed config and store it; returns the results file path."""
-    from experiments.figures import run_plots as plotting
-    from experiments.io import store
-    from model import simulate
-
-    resolved = resolved or plain(cfg_typed)
-    rid, path = result_path(cfg_typed, resolved)
-    if path.exists():
-        log(f"run {rid} already finished; reusing {path}")
-        return path
-    t0 = time.perf_counter()
-    log(f"run {rid}: scale {cfg_typed.network.scale}, seed {cfg_typed.simulation.seed}, "
-        f"device {simulate.resolve_device(cfg_typed.simulation.device)}")
-    outcome = simulate.run(cfg_typed, progress=log)
-    wall = time.perf_counter() - t0
-    prov = store.provenance(outcome.device, cfg_typed.simulation.seed, wall, rid,
-                            outcome.timings)
-    outcome.summary.attrs["run_id"] = rid
-    store.write_run(path, outcome.summary, outcome.spikes, resolved, prov)
-    plotting.plot_run(outcome.summary, path.with_suffix(".png"))
-    if plotting.has_slow_dynamics(outcome.summary):
-        plotting.plot_slow(outcome.summary, path.with_name(path.stem + "_slow.png"))
-    print(plotting.phase_table(outcome.summary))
-    log(f"done in {wall:.1f} s (simulation {outcome.timings.get('simulate_s', float('nan')):.1f} s)")
-    return path
 
 
 def _sweep_job(cfg: DictConfig) -> dict:

@@ -38,8 +38,8 @@ def plan(module, quick: bool, n: int | None, runs_dir: Path) -> list[RunSpec]:
     """Every run of one figure, with its run id and results path."""
     import copy
 
-    from experiments.cli.run import result_path
     from experiments.config_store import compose, plain
+    from experiments.execute import result_path
     from experiments.io.store import run_id
 
     n = n or module.n_seeds(quick)
@@ -72,8 +72,8 @@ def _worker(overrides: list[str]) -> str:
 
     os.environ.setdefault("MPLBACKEND", "Agg")
     with contextlib.redirect_stdout(sys.stderr):
-        from experiments.cli.run import execute
         from experiments.config_store import compose
+        from experiments.execute import execute
 
         return str(execute(compose(overrides)))
 
