@@ -10,6 +10,8 @@ YAML carries no units and a sweep override must say what it means.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -323,8 +325,29 @@ def _unit_interval(obj, key_prefix: str, names: tuple[str, ...]) -> None:
         _require(0.0 <= value <= 1.0, f"{key_prefix}.{name}", "must be in [0, 1]", value)
 
 
+def require_finite(value: Any, key: str) -> None:
+    """Every float in the config must be a finite number.
+
+    A NaN slips through every range check (all comparisons are false), and
+    the C++ standalone binary cannot read ``nan`` or ``inf`` as a run-time
+    value at all (it keeps the compiled value): refuse them by name.
+    """
+    if dataclasses.is_dataclass(value):
+        for f in dataclasses.fields(value):
+            require_finite(getattr(value, f.name), f"{key}.{f.name}" if key else f.name)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            require_finite(v, f"{key}.{k}")
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            require_finite(v, f"{key}[{i}]")
+    elif isinstance(value, float):
+        _require(math.isfinite(value), key, "must be a finite number", value)
+
+
 def validate(cfg: FearsimConfig) -> FearsimConfig:
     """Check ranges and protocol consistency; raise ConfigError naming the key."""
+    require_finite(cfg, "")
     net = cfg.network
     _require(0 < net.scale <= 8, "network.scale", "must be in (0, 8]", net.scale)
     _require(net.wiring_seed >= 0, "network.wiring_seed", "must be >= 0", net.wiring_seed)

@@ -60,8 +60,8 @@ def _cli(args, cwd):
 
 
 @pytest.mark.parametrize("override, code, needle", [
-    ("network.nosuchkey=1", 1, "nosuchkey"),  # unknown key (Hydra, while composing)
-    ("network.scale=abc", 1, "network.scale"),  # wrong type
+    ("network.nosuchkey=1", 2, "nosuchkey"),  # unknown key
+    ("network.scale=abc", 2, "network.scale"),  # wrong type
     ("network.scale=100", 2, "network.scale"),  # out of range
     ("protocol.sessions=[{phase: renewal, context: A, n_trials: 1}]", 2, "protocol.sessions"),
 ])
@@ -70,6 +70,7 @@ def test_cli_bad_config_exits_nonzero_and_writes_nothing(tmp_path, override, cod
     r = _cli([override, f"paths.results_dir={out}"], cwd=tmp_path)
     assert r.returncode == code, r.stderr
     assert needle in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
     assert "Traceback" not in r.stderr
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []

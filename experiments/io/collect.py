@@ -34,7 +34,13 @@ import yaml
 
 from experiments.io import store
 from experiments.io.store import ENGINE
-from experiments.io.sweeps import expand_sweep, read_manifest, read_sweep_json
+from experiments.io.sweeps import (
+    all_jobs,
+    expand_sweep,
+    invocations_of,
+    read_manifest,
+    read_sweep_json,
+)
 
 SEED_KEY = "simulation.seed"
 SEED_DIM = "seed"
@@ -119,7 +125,7 @@ class Point:
     coords: dict                    # dim -> value (may lack dims for unplaceable points)
     path: Path | None = None
     run_id: str = ""
-    status: str = "missing"         # done | skipped | failed | missing
+    status: str = "missing"         # done | failed | unreadable | missing
     error: str = ""
     overrides: list = field(default_factory=list)
 
@@ -131,8 +137,9 @@ def is_sweep_dir(path: Path) -> bool:
 def _sweep_jobs(sweep_dir: Path) -> tuple[list[list[str]], str | None]:
     """Expected job overrides and the sweep's working directory."""
     info = read_sweep_json(sweep_dir)
-    if info and info.get("jobs"):
-        return info["jobs"], info.get("cwd")
+    jobs = all_jobs(info)
+    if jobs:
+        return jobs, invocations_of(info)[-1].get("cwd")
     mr = sweep_dir / "multirun.yaml"
     if mr.exists():
         cfg = yaml.safe_load(mr.read_text())
@@ -189,11 +196,11 @@ def points_from_sweep(sweep_dir: Path, params: list[str] | None) -> tuple[list[P
         rec = by_job.get(tuple(job))
         if rec and rec.get("status") in ("done", "skipped") and rec.get("path") \
                 and Path(rec["path"]).exists():
-            p.path, p.run_id, p.status = Path(rec["path"]), rec.get("run_id", ""), "done"
+            _found(p, Path(rec["path"]), rec.get("run_id", ""))
         else:
             found = _locate_by_compose(job, cwd)  # finished but not recorded (killed)?
             if found and found[1].exists():
-                p.run_id, p.path, p.status = found[0], found[1], "done"
+                _found(p, found[1], found[0])
             elif rec and rec.get("status") == "failed":
                 p.status, p.error, p.run_id = "failed", rec.get("error", ""), rec.get("run_id") or ""
             elif found:
@@ -205,19 +212,42 @@ def points_from_sweep(sweep_dir: Path, params: list[str] | None) -> tuple[list[P
     return points, [dim_name(k) for k in dims_keys]
 
 
+def _found(p: Point, path: Path, rid: str) -> None:
+    """Place a results file on a point: done if it verifies, else unreadable."""
+    p.run_id = rid
+    problem = store.verify_run(path, rid)
+    if problem is None:
+        p.path, p.status = path, "done"
+    else:
+        p.status, p.error = "unreadable", f"{path}: {problem}"
+
+
+def _read_run(f: Path) -> tuple[tuple[str, dict] | None, str]:
+    """(run id, flat config) of a run file, or None and what is wrong with it."""
+    try:
+        with xr.open_dataset(f, engine=ENGINE) as ds:
+            rid, config = ds.attrs.get("run_id"), ds.attrs.get("config_yaml")
+            if rid is None or config is None:
+                return None, "not a fearsim run file (no run id or config)"
+            flat = flatten(run_config(ds))
+    except Exception as exc:  # truncated or not HDF5: h5py raises OSError and others
+        return None, f"unreadable ({str(exc).splitlines()[0] if str(exc) else exc!r})"
+    problem = store.verify_run(f, rid)
+    return (None, problem) if problem else ((rid, flat), "")
+
+
 def points_from_results(results_dir: Path, params: list[str] | None
                         ) -> tuple[list[Point], list[str], dict]:
-    flats = {}
+    flats, bad = {}, []
     for f in sorted(results_dir.glob("*.nc")):
         if f.name.startswith(".") or f.name == COLLECTED:
             continue
-        try:
-            with xr.open_dataset(f, engine=ENGINE) as ds:
-                if "run_id" not in ds.attrs or "config_yaml" not in ds.attrs:
-                    continue
-                flats[f.resolve()] = (ds.attrs["run_id"], flatten(run_config(ds)))
-        except (OSError, ValueError):
-            continue
+        read, problem = _read_run(f)
+        if read is None:
+            bad.append(Point(coords={}, status="unreadable", error=f"{f.resolve()}: {problem}",
+                             overrides=[f.name]))
+        else:
+            flats[f.resolve()] = read
     if params:
         dims_keys = list(params)
     else:
@@ -228,7 +258,7 @@ def points_from_results(results_dir: Path, params: list[str] | None
     for path, (rid, fl) in flats.items():
         coords = {dim_name(k): coord_value(fl.get(k)) for k in dims_keys}
         points.append(Point(coords=coords, path=path, run_id=rid, status="done"))
-    return points, [dim_name(k) for k in dims_keys], flats
+    return points + bad, [dim_name(k) for k in dims_keys], flats
 
 
 # ---------------------------------------------------------------------------
@@ -244,7 +274,11 @@ def _load(path: Path) -> tuple[xr.Dataset, dict]:
 
 
 def assemble(points: list[Point], dims: list[str], source: str) -> tuple[xr.Dataset, list[Point]]:
-    """The collected Dataset and the points that have no run (missing or failed)."""
+    """The collected Dataset and the points that have no run (missing, failed, unreadable)."""
+    # a point with no run and no coordinates (an unreadable file of a results
+    # folder) has no place in the grid: it is reported, never merged away
+    orphans = [p for p in points if p.path is None and not p.coords]
+    points = [p for p in points if not (p.path is None and not p.coords)]
     loaded = {}
     for p in points:
         if p.path is not None:
@@ -261,6 +295,8 @@ def assemble(points: list[Point], dims: list[str], source: str) -> tuple[xr.Data
                     if d in fl:
                         p.coords[d] = coord_value(fl[d])
     if not loaded:
+        for p in points + orphans:
+            log(f"  {_where(p)}: {_what(p)}")
         raise SystemExit(f"fearsim-collect: no finished runs under {source}")
     if SEED_DIM not in dims:
         dims = list(dims) + [SEED_DIM]
@@ -340,7 +376,7 @@ def assemble(points: list[Point], dims: list[str], source: str) -> tuple[xr.Data
     out_vars["run_id"] = (tuple(dims), run_id.astype(str), {"long_name": "run id ('' = none)"})
     out_vars["run_path"] = (tuple(dims), run_path.astype(str), {"long_name": "results file"})
     out_vars["status"] = (tuple(dims), status.astype(str),
-                          {"long_name": "done | failed | missing"})
+                          {"long_name": "done | failed | unreadable | missing"})
     for k, arr in timing.items():
         out_vars[k] = (tuple(dims), arr, {"units": "s"} if k != "compiled" else
                        {"long_name": "1: this run compiled its build"})
@@ -351,7 +387,7 @@ def assemble(points: list[Point], dims: list[str], source: str) -> tuple[xr.Data
     for ix in np.ndindex(*shape):
         if ix not in cell:
             missing.append(Point(coords={d: index[d][i] for d, i in zip(dims, ix, strict=True)}))
-    missing += lost
+    missing += lost + orphans
     first_attrs = loaded[id(present[0][1])][1]
     ds.attrs.update({
         "title": "fearsim collected sweep",
@@ -456,15 +492,21 @@ def cohort_table(ds: xr.Dataset, summary: xr.Dataset) -> str:
 # command line
 
 
+def _where(p: Point) -> str:
+    return ", ".join(f"{k}={v}" for k, v in p.coords.items()) or " ".join(p.overrides)
+
+
+def _what(p: Point) -> str:
+    return f"{p.status}: {p.error}" if p.status in ("failed", "unreadable") else p.status
+
+
 def report_missing(missing: list[Point], ds: xr.Dataset) -> None:
     if not missing:
         log(f"{ds.attrs['n_runs']} runs, no missing points")
         return
     log(f"{len(missing)} of {ds.attrs['n_points']} points have no run (left NaN):")
     for p in missing[:30]:
-        where = ", ".join(f"{k}={v}" for k, v in p.coords.items()) or " ".join(p.overrides)
-        extra = f" failed: {p.error}" if p.status == "failed" else f" {p.status}"
-        log(f"  {where}:{extra}")
+        log(f"  {_where(p)}: {_what(p)}")
     if len(missing) > 30:
         log(f"  ... and {len(missing) - 30} more (attribute missing_json)")
 
