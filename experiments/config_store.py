@@ -21,7 +21,15 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from model.config import ConfigError, FearsimConfig, validate
 
-CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "configs")
+def _config_dir() -> Path:
+    """configs/: inside the package of an installed wheel (experiments/configs),
+    at the top of a checkout (where experiments/configs links to it)."""
+    shipped = Path(__file__).resolve().parent / "configs"
+    return (shipped if shipped.is_dir() else Path(__file__).resolve().parents[1] / "configs"
+            ).resolve()
+
+
+CONFIG_DIR = str(_config_dir())
 SCHEMA_NAME = "fearsim_schema"
 
 
@@ -276,6 +284,33 @@ class Composer:
 
     def typed(self, overrides: list[str]) -> FearsimConfig:
         return to_config(self.dict_config(overrides))
+
+
+def _group_option(group: str, option: str, config_dir: Path) -> DictConfig:
+    """One group option's YAML, merged after the options its ``defaults`` list names."""
+    data = OmegaConf.load(config_dir / group / f"{option}.yaml")
+    defaults = list(data.pop("defaults", []))
+    if "_self_" not in defaults:
+        defaults.append("_self_")
+    parts = [data if d == "_self_" else _group_option(group, d, config_dir) for d in defaults]
+    return OmegaConf.merge(*parts)
+
+
+def default_config(config_dir: str | Path = CONFIG_DIR) -> FearsimConfig:
+    """The default config, read from ``configs/`` with OmegaConf alone: no Hydra,
+    no command line, the same values Hydra composes (a test checks it)."""
+    config_dir = Path(config_dir)
+    primary = OmegaConf.load(config_dir / "config.yaml")
+    cfg = OmegaConf.structured(FearsimConfig)
+    for entry in primary.get("defaults", []):
+        if not isinstance(entry, DictConfig):  # _self_, the schema: merged below / above
+            continue
+        ((group, option),) = entry.items()
+        if option is None or group.startswith("override ") or group.startswith("hydra"):
+            continue
+        cfg = OmegaConf.merge(cfg, {group: _group_option(group, option, config_dir)})
+    own = {k: v for k, v in primary.items() if k not in ("defaults", "hydra")}
+    return to_config(OmegaConf.merge(cfg, own))
 
 
 def compose(overrides: list[str] | None = None, config_name: str = "config") -> FearsimConfig:

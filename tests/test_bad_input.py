@@ -48,7 +48,8 @@ CASES = [
     ("synaptogenesis.k_protein=nan", "synaptogenesis.k_protein=nan"),
     ("synaptogenesis=prefrontal synaptogenesis.pathways.il_il.p=2",
      "synaptogenesis.pathways.il_il.p"),
-    ("synaptogenesis.rho_new=0.9", "synaptogenesis.rho_stable"),
+    ("synaptogenesis.rho_new=0.9", "synaptogenesis.rho_fully_stable"),
+    ("synaptogenesis.rho_stable=0.5", "no such key; did you mean synaptogenesis.rho_fully_stable?"),
     # pharmacology
     ("pharmacology.doses.0.dose_mg_per_kg=80",
      "pharmacology.doses.0: no such item (pharmacology.doses has 0 items)"),

@@ -74,3 +74,30 @@ def test_cli_bad_config_exits_nonzero_and_writes_nothing(tmp_path, override, cod
     assert "Traceback" not in r.stderr
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_default_config_without_hydra_equals_hydras_composition(compose):
+    from experiments.config_store import default_config, plain
+
+    assert plain(default_config()) == plain(compose([]))
+    assert default_config() == compose([])
+
+
+def test_the_schema_holds_no_values_of_its_own():
+    """configs/ is the one source of defaults: a section cannot be made without it."""
+    from model.config import FearsimConfig, PlasticityConfig, SynaptogenesisConfig
+
+    for section in (FearsimConfig, PlasticityConfig, SynaptogenesisConfig):
+        with pytest.raises(TypeError):
+            section()
+
+
+def test_the_science_package_imports_neither_hydra_nor_omegaconf():
+    import ast
+
+    for path in (ROOT / "model").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                assert name.split(".")[0] not in ("hydra", "omegaconf"), (path, name)

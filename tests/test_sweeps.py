@@ -221,6 +221,8 @@ def test_joblib_launcher_two_workers(build_cache, tmp_path):
 
 @pytest.mark.slow
 def test_submitit_local_launcher(build_cache, tmp_path):
+    pytest.importorskip("hydra_plugins.hydra_submitit_launcher",
+                        reason="the SLURM launcher is the [slurm] extra")
     results, sweep = tmp_path / "runs", tmp_path / "sweep"
     _sweep(build_cache, results, sweep, "hydra/launcher=submitit_local",
            "hydra.launcher.timeout_min=20", "simulation.seed=3,4", timeout=1500)
