@@ -21,6 +21,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from model.config import ConfigError, FearsimConfig, validate
 
+
 def _config_dir() -> Path:
     """configs/: inside the package of an installed wheel (experiments/configs),
     at the top of a checkout (where experiments/configs links to it)."""
@@ -207,8 +208,8 @@ def _group_option_message(exc: Exception, parsed) -> str:
 def explain(exc: Exception, overrides: list[str], compose_fn) -> str:
     """One line for a Hydra composition error.
 
-    ``compose_fn(overrides)`` composes a DictConfig; it is used to look at the
-    config the failing override was meant for (composed without it).
+    ``compose_fn(overrides, with_hydra)`` composes a DictConfig; it is used to
+    look at the config the failing override was meant for (composed without it).
     """
     from hydra.errors import MissingConfigException
 
@@ -223,7 +224,7 @@ def explain(exc: Exception, overrides: list[str], compose_fn) -> str:
     if "item is already at" in str(exc):
         return f"{text}: {key} is already set; override it without '+'"
     try:
-        base = compose_fn([o for o in overrides if o != text])
+        base = compose_fn([o for o in overrides if o != text], key.startswith("hydra."))
     except Exception:
         base = None
     if base is not None:

@@ -32,3 +32,17 @@ def test_result_path_is_the_run_id_under_the_results_folder(compose, tmp_path):
     rid, path = result_path(cfg)
     assert rid == store.run_id(plain(cfg))
     assert path == (tmp_path / f"{rid}.nc").resolve()
+
+
+def test_force_is_a_flag_of_fearsim_run(tmp_path):
+    """--force reaches the run, not Hydra's argument parser (which would refuse it)."""
+    import os
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "experiments.cli.run", "--force", "--cfg", "job",
+                        "experiment=tiny"], cwd=tmp_path, capture_output=True, text=True,
+                       timeout=300, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert r.returncode == 0, r.stderr
+    assert "name: tiny" in r.stdout
+    assert list(tmp_path.iterdir()) == []

@@ -199,13 +199,19 @@ def _hold_claim(path: str, ready, seconds: float) -> None:
         time.sleep(seconds)
 
 
-def test_a_claim_waits_for_its_holder(tmp_path):
-    target = tmp_path / "runs" / "abc.nc"
+def _holder(target: Path, seconds: float):
+    """A process that holds the claim on ``target`` for ``seconds`` (started, holding)."""
     ctx = mp.get_context("fork")
     ready = ctx.Event()
-    holder = ctx.Process(target=_hold_claim, args=(str(target), ready, 1.5))
+    holder = ctx.Process(target=_hold_claim, args=(str(target), ready, seconds))
     holder.start()
     assert ready.wait(30)
+    return holder
+
+
+def test_a_claim_waits_for_its_holder(tmp_path):
+    target = tmp_path / "runs" / "abc.nc"
+    holder = _holder(target, 1.5)
     waited = []
     t0 = time.monotonic()
     with store.claim(target, on_wait=lambda: waited.append(True)):
@@ -217,11 +223,7 @@ def test_a_claim_waits_for_its_holder(tmp_path):
 
 def test_a_killed_claimer_does_not_block_the_run(tmp_path):
     target = tmp_path / "runs" / "abc.nc"
-    ctx = mp.get_context("fork")
-    ready = ctx.Event()
-    holder = ctx.Process(target=_hold_claim, args=(str(target), ready, 600))
-    holder.start()
-    assert ready.wait(30)
+    holder = _holder(target, 600)
     os.kill(holder.pid, signal.SIGKILL)
     holder.join(30)
     t0 = time.monotonic()

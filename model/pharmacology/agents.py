@@ -76,9 +76,9 @@ def _h(minutes: float) -> float:
     return LN2 / (minutes / 60.0)
 
 
-def builtin_agents() -> dict[str, AgentParams]:
-    """Built-in agents (fresh copies). All values approximate; sources inline."""
-    ketamine = AgentParams(
+def _ketamine() -> AgentParams:
+    """Ketamine: open-channel blocker, fast redistribution (PK for rat, mouse, human)."""
+    return AgentParams(
         name="ketamine",
         mw_g_per_mol=237.7,  # C13H16ClNO free base (HCl salt 274.2)
         # Open-channel block of GluN1/GluN2: IC50 ~0.5-1 uM (MacDonald et al.
@@ -144,7 +144,11 @@ def builtin_agents() -> dict[str, AgentParams]:
             ),
         },
     )
-    cpp = AgentParams(
+
+
+def _cpp() -> AgentParams:
+    """CPP: competitive GluN2 antagonist, slow brain entry (PK for rat, mouse)."""
+    return AgentParams(
         name="CPP",
         mw_g_per_mol=252.2,  # (R,S)-CPP, C8H17N2O5P
         # Competitive GluN2 antagonist, Ki ~0.04 (GluN2A) - 0.3 (GluN2B) uM
@@ -176,7 +180,11 @@ def builtin_agents() -> dict[str, AgentParams]:
             ),
         },
     )
-    apv = AgentParams(
+
+
+def _apv() -> AgentParams:
+    """D-AP5: competitive antagonist for local infusion only (no systemic PK)."""
+    return AgentParams(
         name="APV",
         mw_g_per_mol=197.1,  # D-AP5, C5H12NO5P
         # D-AP5 Kd ~1-2 uM; IC50 vs synaptic NMDA EPSCs ~3-5 uM (Davies &
@@ -192,7 +200,11 @@ def builtin_agents() -> dict[str, AgentParams]:
         local_half_life_h=1.0,
         pk={},
     )
-    mk801 = AgentParams(
+
+
+def _mk801() -> AgentParams:
+    """MK-801 (dizocilpine): potent trapping channel blocker (PK for rat, mouse)."""
+    return AgentParams(
         name="MK-801",
         mw_g_per_mol=221.3,  # dizocilpine free base, C16H15N (maleate 337.4)
         # Very potent trapping channel blocker, Ki ~3-5 nM (Wong et al. 1986
@@ -223,7 +235,11 @@ def builtin_agents() -> dict[str, AgentParams]:
             ),
         },
     )
-    return {"ketamine": ketamine, "CPP": cpp, "APV": apv, "MK-801": mk801}
+
+
+def builtin_agents() -> dict[str, AgentParams]:
+    """Built-in agents (fresh copies). All values approximate; sources inline."""
+    return {"ketamine": _ketamine(), "CPP": _cpp(), "APV": _apv(), "MK-801": _mk801()}
 
 
 
