@@ -68,13 +68,26 @@ def run_and_store(cfg: FearsimConfig, resolved: dict | None = None,
     if not force and _reusable(path, rid):
         log(f"run {rid} already finished; reusing {path}")
         return Stored(path, rid, True)
-    with store.claim(path, on_wait=lambda: log(
-            f"run {rid} is being computed by another process; waiting for it")):
-        if not force and _reusable(path, rid):  # the other process finished it
-            log(f"run {rid} finished by another process; reusing {path}")
-            return Stored(path, rid, True)
-        _simulate_and_write(cfg, resolved, rid, path)
+    made = [d for d in (path.parent, *path.parent.parents) if not d.exists()]
+    try:
+        with store.claim(path, on_wait=lambda: log(
+                f"run {rid} is being computed by another process; waiting for it")):
+            if not force and _reusable(path, rid):  # the other process finished it
+                log(f"run {rid} finished by another process; reusing {path}")
+                return Stored(path, rid, True)
+            _simulate_and_write(cfg, resolved, rid, path)
+    except BaseException:
+        _remove_empty(made)  # a failed run leaves no folder behind it made
+        raise
     return Stored(path, rid, False)
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for d in folders:  # deepest first
+        try:
+            d.rmdir()
+        except OSError:  # not empty (another run wrote there) or already gone
+            return
 
 
 def _simulate_and_write(cfg: FearsimConfig, resolved: dict, rid: str, path: Path) -> None:
