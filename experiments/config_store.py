@@ -200,6 +200,9 @@ def _group_option_message(exc: Exception, parsed) -> str:
     group, _, option = m.group(1).rpartition("/")
     listing = text.split("Available options", 1)[-1].split("Config search path", 1)[0]
     options = [line.strip() for line in listing.splitlines()[1:] if line.startswith("\t")]
+    if "submitit" in option:  # the launcher of hydra/launcher=slurm is an extra
+        return (f"{group}={option}: Hydra's submitit launcher is not installed "
+                "(pip install 'fearsim[slurm]')")
     guess = nearest(option, options)
     hint = f"; did you mean {group}={guess}?" if guess else ""
     return f"{group}={option}: no such {group} config{hint} (one of {', '.join(options)})"

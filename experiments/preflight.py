@@ -69,7 +69,7 @@ class CommandLine:
     argv: list[str]                  # Hydra's arguments, plus what the checks added
     multirun: bool = False
     jobs: list[list[str]] = field(default_factory=list)
-    sweep_dir: Path | None = None    # set when this invocation chose a fresh folder
+    sweep_dir: Path | None = None    # the fresh folder chosen here (None: the command names one)
     invocation: str = ""
 
 
@@ -138,7 +138,7 @@ def check_command_line(argv: list[str]) -> CommandLine:
                     raise ConfigError(f"{exc} (sweep job {k}: {' '.join(job)})") from None
                 raise
         if args.multirun and not args.cfg:
-            _choose_sweep_dir(out, overrides, composer)
+            _choose_sweep_dir(out, overrides)
     return out
 
 
@@ -149,11 +149,9 @@ def _expand(expand_sweep, overrides: list[str]) -> list[list[str]]:
         raise ConfigError(f"cannot expand the sweep: {str(exc).splitlines()[0]}") from None
 
 
-def _choose_sweep_dir(out: CommandLine, overrides: list[str], composer) -> None:
+def _choose_sweep_dir(out: CommandLine, overrides: list[str]) -> None:
     """A fresh sweep folder unless the command names one; the invocation's id."""
     if any(_overrides_key(o) == "hydra.sweep.dir" for o in overrides):
-        named = composer.dict_config(out.jobs[0], hydra=True).hydra.sweep.dir
-        out.sweep_dir = Path(str(named)).absolute()
         out.invocation = _token()
     else:
         folder, out.invocation = new_sweep_dir()

@@ -34,7 +34,8 @@ def test_the_command_line_chooses_a_fresh_folder_unless_it_names_one(tmp_path, m
     assert a.sweep_dir.parent == (tmp_path / "results" / "multirun")
     assert f"hydra.sweep.dir={a.sweep_dir.relative_to(tmp_path)}" in a.argv
     named = check_command_line(argv + [f"hydra.sweep.dir={tmp_path}/mine"])
-    assert named.sweep_dir == tmp_path / "mine" and not (tmp_path / "mine").exists()
+    assert named.sweep_dir is None and named.invocation
+    assert not (tmp_path / "mine").exists()
     assert not any(x.startswith("hydra.sweep.dir=") for x in named.argv[len(argv) + 1:])
 
 

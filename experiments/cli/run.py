@@ -95,9 +95,11 @@ def _hydra_main(cfg: DictConfig):
 
 def _sweep_exit_code(line: CommandLine) -> int:
     """1 if a job of this invocation failed or left no record, else 0."""
-    from experiments.io.sweeps import invocation_counts
+    from experiments.io.sweeps import SweepProgress, invocation_counts
 
-    c = invocation_counts(line.sweep_dir, line.invocation)
+    if SweepProgress.started is None:  # Hydra ran no sweep (e.g. -m --cfg job)
+        return 0
+    c = invocation_counts(SweepProgress.started, line.invocation)
     bad = c["failed"] + max(len(line.jobs) - sum(c.values()), 0)
     if bad:
         print(f"fearsim: {bad} of {len(line.jobs)} sweep jobs failed or did not finish",

@@ -249,7 +249,14 @@ def estimate_eta(records: list[dict], remaining: int, elapsed: float) -> float:
 
 
 class SweepProgress(Callback):
-    """Counts done/failed/skipped jobs and prints an ETA after each job."""
+    """Counts done/failed/skipped jobs and prints an ETA after each job.
+
+    ``started`` holds the sweep folder of the last multirun this process
+    started (Hydra calls ``on_multirun_start`` in the launching process), so
+    that ``fearsim-run`` can read its jobs' outcome once Hydra returns.
+    """
+
+    started: Path | None = None
 
     def __init__(self, every: int = 1) -> None:
         self.every = max(1, int(every))
@@ -280,6 +287,7 @@ class SweepProgress(Callback):
             "launcher": str(OmegaConf.select(config, "hydra.launcher._target_", default="")),
         }
         add_invocation(sweep_dir, info)
+        SweepProgress.started = sweep_dir
         say(f"{len(jobs)} jobs; sweep folder {sweep_dir}")
 
     def on_job_end(self, config, job_return, **kwargs: Any) -> None:
