@@ -305,16 +305,18 @@ def default_config(config_dir: str | Path = CONFIG_DIR) -> FearsimConfig:
     no command line, the same values Hydra composes (a test checks it)."""
     config_dir = Path(config_dir)
     primary = OmegaConf.load(config_dir / "config.yaml")
+    own = {k: v for k, v in primary.items() if k not in ("defaults", "hydra")}
     cfg = OmegaConf.structured(FearsimConfig)
     for entry in primary.get("defaults", []):
-        if not isinstance(entry, DictConfig):  # _self_, the schema: merged below / above
+        if entry == "_self_":
+            cfg = OmegaConf.merge(cfg, own)
+        if not isinstance(entry, DictConfig):  # the schema: the structured config above
             continue
         ((group, option),) = entry.items()
         if option is None or group.startswith("override ") or group.startswith("hydra"):
             continue
         cfg = OmegaConf.merge(cfg, {group: _group_option(group, option, config_dir)})
-    own = {k: v for k, v in primary.items() if k not in ("defaults", "hydra")}
-    return to_config(OmegaConf.merge(cfg, own))
+    return to_config(cfg)
 
 
 def compose(overrides: list[str] | None = None, config_name: str = "config") -> FearsimConfig:

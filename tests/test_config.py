@@ -24,7 +24,7 @@ def test_default_config_composes_and_validates(compose):
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in (ROOT / "configs/experiment").glob("*.yaml")))
 def test_every_experiment_config_composes(compose, name):
-    compose([f"experiment={name}"])
+    assert compose([f"experiment={name}"]).name == name  # the experiment names its runs
 
 
 @pytest.mark.parametrize("override, key", [
