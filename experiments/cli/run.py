@@ -108,10 +108,13 @@ def _sweep_exit_code(line: CommandLine) -> int:
 
 
 def main() -> None:
+    from experiments.cli.run_info import answer_early
+
     argv = sys.argv[1:]
     if "--force" in argv:
         argv = [a for a in argv if a != "--force"]
         os.environ[FORCE_ENV] = "1"
+    answer_early(argv)  # --version, --preview: answered before Hydra starts
     try:
         line = check_command_line(argv)
     except ConfigError as exc:
