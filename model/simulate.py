@@ -19,9 +19,9 @@ import numpy as np
 import xarray as xr
 
 from . import circuit as circuit_mod
-from . import manipulations, progress
+from . import progress
 from .config import FearsimConfig, validate
-from .protocol import build_schedule, nmda_occupancy, occupancy_channels, shock_trace, slow_grid
+from .protocol import build_schedule, slow_grid
 from .readout import RunawayError, summarize
 
 
@@ -50,13 +50,20 @@ class ProtocolInputs:
     """The protocol and every time course the circuit plays back."""
 
     schedule: object
-    channels: list
+    timelines: circuit_mod.Timelines
     slow_dt_h: float
-    occ_fast: np.ndarray
-    occ_slow: np.ndarray
-    opto: np.ndarray
-    infusion: np.ndarray
-    shock: np.ndarray
+
+    @property
+    def channels(self) -> list:
+        return self.timelines.channels
+
+    @property
+    def occ_fast(self) -> np.ndarray:
+        return self.timelines.occ_fast
+
+    @property
+    def occ_slow(self) -> np.ndarray:
+        return self.timelines.occ_slow
 
 
 @dataclass
@@ -87,8 +94,7 @@ def run(cfg: FearsimConfig, progress=None, build_root=None) -> Outcome:
     session = open_device(cfg, resolve_device(cfg.simulation.device), build_root)
     try:
         inputs = protocol_inputs(cfg)
-        c = circuit_mod.build(cfg, inputs.schedule, inputs.occ_fast, inputs.occ_slow,
-                              inputs.opto, inputs.infusion, inputs.shock,
+        c = circuit_mod.build(cfg, circuit_mod.plan(cfg, inputs.schedule, inputs.timelines),
                               defer_values=session.standalone)
         t_runs = time.perf_counter()
         run_protocol(cfg, c, inputs.schedule, session, say)
@@ -162,16 +168,8 @@ def protocol_inputs(cfg: FearsimConfig) -> ProtocolInputs:
 
     b2.defaultclock.dt = cfg.simulation.dt_ms * b2.ms
     schedule = build_schedule(cfg.protocol)
-    channels = occupancy_channels(cfg.network.populations)
-    slow_dt_h = cfg.plasticity.consolidation_dt_min / 60.0
-    occ_fast, occ_slow = nmda_occupancy(cfg, channels, schedule, slow_dt_h)
-    regions = list(dict.fromkeys(p.region for p in cfg.network.populations.values()))
-    return ProtocolInputs(
-        schedule=schedule, channels=channels, slow_dt_h=slow_dt_h,
-        occ_fast=occ_fast, occ_slow=occ_slow,
-        opto=manipulations.opto_current(cfg, schedule),
-        infusion=manipulations.infusion_levels(cfg, schedule, regions, slow_dt_h),
-        shock=shock_trace(schedule, cfg.plasticity.shock_tau_min, cfg.plasticity.shock_per_us))
+    return ProtocolInputs(schedule=schedule, timelines=circuit_mod.timelines(cfg, schedule),
+                          slow_dt_h=cfg.plasticity.consolidation_dt_min / 60.0)
 
 
 def run_protocol(cfg: FearsimConfig, c, schedule, session: DeviceSession, say) -> None:
@@ -247,7 +245,7 @@ def run_binary(session: DeviceSession, c, cfg: FearsimConfig, say) -> float:
     stdout = Path(session.directory) / session.results_rel / "stdout.txt"
     with progress.SessionProgress(progress.sessions_of(cfg), say).follow(stdout):
         b2.device.run(directory=str(session.directory), results_directory=session.results_rel,
-                      with_output=False, run_args=c.values.items())
+                      with_output=False, run_args=c.values.as_run_args())
     return time.perf_counter() - t2
 
 
