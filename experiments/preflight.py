@@ -47,7 +47,7 @@ def check_writable(folder: Path | str, key: str) -> None:
 
 def check_folders(cfg: FearsimConfig) -> None:
     """The results folder and, for C++ standalone, the build folder are writable."""
-    from model.device import default_cache_root
+    from experiments.io.build_cache import default_cache_root
     from model.simulate import resolve_device
 
     check_writable(cfg.paths.results_dir, "paths.results_dir")

@@ -5,7 +5,10 @@ absolute path of the results file. A finished run is found by its run id and
 reused; ``--force`` computes it again. Bad configuration (in a sweep: in any
 of its jobs), an unwritable results folder or build cache: one line on stderr
 naming the key, exit code 2, nothing written, before anything is simulated.
-A run whose activity runs away or turns NaN: exit code 3, nothing stored.
+A run whose activity runs away or turns NaN, or whose simulation did not reach
+the end of the protocol: exit code 3, nothing stored. Ctrl-C or SIGTERM: the
+simulation stops, nothing is stored, and the process ends by the signal (see
+:mod:`experiments.cli.interrupts`).
 
 In a multirun (``-m``) every job prints its run id and status and appends a
 line to ``<sweep dir>/manifest.jsonl`` (see :mod:`experiments.io.sweeps`);
@@ -25,11 +28,13 @@ import traceback
 import hydra
 from omegaconf import DictConfig
 
+from experiments.cli.interrupts import run_until_signal, signals_raise
 from experiments.config_store import CONFIG_DIR, plain, register, to_config
 from experiments.execute import log, result_path, run_and_store
 from experiments.preflight import INVOCATION_ENV, CommandLine, check_command_line
 from model.config import ConfigError
 from model.readout import RunawayError
+from model.standalone import SimulationError
 
 FORCE_ENV = "FEARSIM_FORCE"
 
@@ -64,7 +69,7 @@ def _sweep_job(cfg: DictConfig) -> dict:
         rec.update(status="failed", error=f"{exc.__class__.__name__}: {exc}")
         print(f"fearsim: job {num} FAILED ({' '.join(overrides)}): {rec['error']}",
               file=sys.stderr, flush=True)
-        if not isinstance(exc, (ConfigError, RunawayError)):
+        if not isinstance(exc, (ConfigError, RunawayError, SimulationError)):
             traceback.print_exc(file=sys.stderr)
     rec["wall_s"] = time.time() - t0
     append_manifest(sweep_dir, rec)
@@ -75,6 +80,7 @@ def _sweep_job(cfg: DictConfig) -> dict:
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
+@signals_raise
 def _hydra_main(cfg: DictConfig):
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
@@ -84,10 +90,10 @@ def _hydra_main(cfg: DictConfig):
     try:
         typed = to_config(cfg)
         path = run_and_store(typed, force=_forced()).path
-    except ConfigError as exc:
+    except ConfigError as exc:  # a value the simulation would compute as NaN included
         print(f"fearsim: invalid config: {exc}", file=sys.stderr)
         sys.exit(2)
-    except RunawayError as exc:
+    except (RunawayError, SimulationError) as exc:
         print(f"fearsim: run failed (not stored): {exc}", file=sys.stderr)
         sys.exit(3)
     print(path, flush=True)
@@ -107,14 +113,8 @@ def _sweep_exit_code(line: CommandLine) -> int:
     return 1 if bad else 0
 
 
-def main() -> None:
-    from experiments.cli.run_info import answer_early
-
-    argv = sys.argv[1:]
-    if "--force" in argv:
-        argv = [a for a in argv if a != "--force"]
-        os.environ[FORCE_ENV] = "1"
-    answer_early(argv)  # --version, --preview: answered before Hydra starts
+def _command(argv: list[str]) -> None:
+    """Check the command line, hand it to Hydra, report a sweep's failed jobs."""
     try:
         line = check_command_line(argv)
     except ConfigError as exc:
@@ -126,6 +126,17 @@ def main() -> None:
     _hydra_main()
     if line.multirun and line.invocation:
         sys.exit(_sweep_exit_code(line))
+
+
+def main() -> None:
+    from experiments.cli.run_info import answer_early
+
+    argv = sys.argv[1:]
+    if "--force" in argv:
+        argv = [a for a in argv if a != "--force"]
+        os.environ[FORCE_ENV] = "1"
+    answer_early(argv)  # --version, --preview: answered before Hydra starts
+    run_until_signal(lambda: _command(argv))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ class SimulationConfig:
     device: str
     dt_ms: float
     seed: int
-    build_dir: str  # empty: a slot of the build cache
+    build_dir: str  # empty: a slot of the build cache (experiments/io/build_cache.py)
     threads: int
 
 
