@@ -58,9 +58,11 @@ def test_burst_timeline_reads_each_regions_own_channels():
 
 
 def test_the_chain_reads_the_circuit_burst_instead_of_the_formula():
-    from model.config import SynaptogenesisConfig
+    import dataclasses
 
-    sg = SynaptogenesisConfig()
+    from experiments.config_store import default_config
+
+    sg = dataclasses.replace(default_config().synaptogenesis, burst_from_circuit=False)
     assert synaptogenesis.BURST_FORMULA in synaptogenesis.chain_update(sg)
     sg.burst_from_circuit = True
     code = synaptogenesis.chain_update(sg)

@@ -1,13 +1,15 @@
 """Extinction as learning: the circuit's prediction error, the three-factor rule,
 decay of consolidated changes, real-clock input recovery, unsignalled shocks."""
 
+import dataclasses
+import functools
 import math
 
 import numpy as np
 import pytest
 
 from model import inputs, plasticity, teacher
-from model.config import PlasticityConfig, ProtocolConfig, SessionConfig
+from model.config import SessionConfig
 from model.protocol import (
     STIM_DT_S,
     TEACH_PULSE,
@@ -19,9 +21,21 @@ from model.protocol import (
 )
 
 
+@functools.cache
+def _defaults():
+    from experiments.config_store import default_config
+
+    return default_config()
+
+
+def _plasticity(**values):
+    return dataclasses.replace(_defaults().plasticity, **values)
+
+
 def _protocol(sessions, trial_s=4.0, cs_onset_s=2.0):
-    return ProtocolConfig(trial_s=trial_s, cs_s=0.5, us_s=0.1, cs_onset_s=cs_onset_s,
-                          sessions=[SessionConfig(**s) for s in sessions])
+    return dataclasses.replace(_defaults().protocol, trial_s=trial_s, cs_s=0.5, us_s=0.1,
+                               cs_onset_s=cs_onset_s, tail_h=0.0,
+                               sessions=[SessionConfig(**s) for s in sessions])
 
 
 def _numpy_device(dt_ms=0.1):
@@ -63,8 +77,8 @@ def _teacher_errors(output_rates_hz, us, rate_none=4.0, rate_full=10.0, n_output
     name, code, dt_s, when = teacher.regular_update()
     tg.run_regularly(code, dt=dt_s * b2.second, when=when)
     cfg_like = type("C", (), {})()
-    cfg_like.plasticity = PlasticityConfig(prediction_rate_none_Hz=rate_none,
-                                           prediction_rate_full_Hz=rate_full)
+    cfg_like.plasticity = _plasticity(prediction_rate_none_Hz=rate_none,
+                                      prediction_rate_full_Hz=rate_full)
     cfg_like.protocol = protocol
     for var, value in teacher.group_values(cfg_like, n_output).items():
         setattr(tg, var + "_", value)
@@ -154,7 +168,7 @@ def _three_factor(error, gain_neg=0.0, gain_pos=0.0, nmda_avail=1.0, c_pre=3.0, 
                       namespace=ns, name="tf_syn")
     syn.connect()
     syn.w_ampa = syn.w_nmda = 0 * b2.nS  # the postsynaptic voltage stays clamped
-    for var, value in plasticity.plastic_values(PlasticityConfig(C_pre=c_pre, C_post=0.0),
+    for var, value in plasticity.plastic_values(_plasticity(C_pre=c_pre, C_post=0.0),
                                                 dt_cons_s=600.0).items():
         setattr(syn, var + "_", value)
     syn.tau_elig = tau_elig_s * b2.second
@@ -314,4 +328,10 @@ def test_protocol_rules_for_shocks_and_contexts(compose):
         compose(["protocol=renewal_abc"])
     with pytest.raises(ConfigError, match="prediction_rate_full_Hz"):
         compose(["plasticity.prediction_rate_full_Hz=1"])
+    with pytest.raises(ConfigError, match="plasticity.error_output_population='XX'"):
+        compose(["plasticity.error_output_population=XX"])
+    with pytest.raises(ConfigError, match="IL_I.tonic_nmda_nS=-1.0 is not allowed: must be >= 0"):
+        compose(["network.populations.IL_I.tonic_nmda_nS=-1"])
+    with pytest.raises(ConfigError, match="CS.depression_recovery_real_min"):
+        compose(["network.inputs.CS.depression_recovery_real_min=-5"])
     compose(["protocol=reinstatement"])
