@@ -89,7 +89,7 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "seed": ("1", "simulation.seed (one subject per seed)"),
     "run_id": (None, "run id ('' = none)"),
     "run_path": (None, "results file"),
-    "status": (None, "done | failed | missing"),
+    "status": (None, "done | failed | unreadable | missing"),
     "wall_time_s": ("s", "wall time of the run"),
     "build_s": ("s", "time spent building the simulation"),
     "simulate_s": ("s", "time spent simulating"),
