@@ -80,6 +80,19 @@ VARIABLES: dict[str, tuple[str | None, str]] = {
     "spine_candidates": ("1", "candidate synapses in the pathway's pool"),
     "projection": (None, "projection (candidates:PATHWAY for a candidate pool)"),
     "n_synapses": ("1", "synapses in the projection"),
+    # the prediction-error teacher (when on)
+    "shock_prediction": ("1", "shock predicted by the fear output (0..1)"),
+    "prediction_error": ("1", "US delivered minus shock predicted"),
+    # the disinhibition probe (when the burst comes from the circuit)
+    "disinhibition_region": (None, "region of the disinhibition transfer function"),
+    "probe_point": ("1", "index of a probe occupancy pair"),
+    "probe_occ_E": ("1", "principal-cell NMDA-receptor occupancy of the probe"),
+    "probe_occ_I": ("1", "interneuron NMDA-receptor occupancy of the probe"),
+    "probe_population": (None, "population of the disinhibition probe"),
+    "disinhibition_measured": ("1", "principal-cell rate / rate without block (probe)"),
+    "disinhibition_fitted": ("1", "principal-cell rate / rate without block (fitted)"),
+    "disinhibition_rates": ("Hz", "probe rate at rest under the block"),
+    "disinhibition_burst": ("1", "excess principal firing that releases BDNF"),
     # spikes group
     "spike_time": ("s", "spike time on the spiking-network clock"),
     "spike_count": ("1", "spikes per neuron"),
