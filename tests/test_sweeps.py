@@ -82,6 +82,7 @@ def test_runtime_sweep_builds_once_and_collects(first_sweep, build_cache, capsys
     r, sweep = first_sweep["proc"], first_sweep["sweep"]
     assert r.stdout.strip().splitlines()[-1] == str(sweep.resolve())
     assert (sweep / "multirun.yaml").exists() and (sweep / "sweep.json").exists()
+    assert not [d for d in sweep.iterdir() if d.is_dir() and d.name.isdigit()]  # no empty 0/ 1/
     # progress: per-job status lines, counts and an ETA, the failure with its overrides
     assert "4/4 finished: 3 done, 0 skipped, 1 failed" in r.stderr
     assert "ETA" in r.stderr
@@ -89,6 +90,12 @@ def test_runtime_sweep_builds_once_and_collects(first_sweep, build_cache, capsys
     assert "1 of 4 sweep jobs failed" in r.stderr
     statuses = sorted(rec["status"] for rec in read_manifest(sweep))
     assert statuses == ["done", "done", "done", "failed"]
+    # each job's progress lines and phase table name its run id
+    for rec in read_manifest(sweep):
+        label = rec["run_id"][:8]
+        assert f"[fearsim {label}] run {rec['run_id']}:" in r.stderr
+        if rec["status"] == "done":
+            assert f"{label} | recall " in r.stdout
     # compile once: one build for the whole sweep
     assert _builds(build_cache) - first_sweep["builds"] <= 1
 
