@@ -22,7 +22,7 @@ import numpy as np
 import xarray as xr
 
 from . import circuit as circuit_mod
-from . import progress, standalone
+from . import phenotypes, progress, standalone
 from .config import FearsimConfig, validate
 from .protocol import build_schedule, slow_grid
 from .readout import RunawayError, summarize
@@ -100,7 +100,7 @@ def run(cfg: FearsimConfig, progress=None, build=None) -> Outcome:
     once the binary is up to date (a slot of a build cache), or a path;
     without it, ``simulation.build_dir``.
     """
-    validate(cfg)
+    cfg = phenotypes.apply(validate(cfg))
     # Brian2 names code objects uniquely among live objects: collect the
     # previous run's objects so a repeated run generates identical code
     gc.collect()
