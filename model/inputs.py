@@ -15,7 +15,15 @@ compressed session time and with ``tau_dep_slow`` (hours) on the slow clock,
 over each session's real duration and the interval after it. For the CS this
 is the NMDA-independent habituation of the tone pathway within a session:
 no NMDA availability appears in it, so an antagonist spares the
-within-session decline (Santini et al. 2001 J Neurosci). The background
+within-session decline (Santini et al. 2001 J Neurosci).
+
+With ``depression_recovery_real_min`` > 0 the resource recovers on the real
+clock instead: one time constant, in real minutes, for sessions and intervals
+alike. In a session the recovery runs ``real_per_sim`` times faster than the
+simulated clock, the real seconds one simulated second of that session
+stands for (model/protocol.py real_seconds_per_step), so the depression left
+by one tone after a real inter-trial interval does not depend on how much
+the session is compressed. The background
 drive of the neurons (model/neurons.py) is not an input group: it is the
 neurons' own Poisson process.
 """
@@ -37,6 +45,11 @@ tau_dep_slow : second (constant)
 stim_channel : integer (constant)
 dt_slow : second (shared, constant)
 """
+# the same recovery on the real clock: real_per_sim is a TimedArray with one
+# row per trial (model/protocol.py real_seconds_per_step)
+EQUATIONS_REAL_TIME = EQUATIONS.replace(
+    "dx_res/dt = (1 - x_res)/tau_dep : 1",
+    "dx_res/dt = (1 - x_res)*real_per_sim(t)/tau_dep : 1")
 THRESHOLD = "rand() < rate*dt"
 # a spike uses the fraction U of the resource (Tsodyks & Markram 1997)
 RESET = "x_res -= dep_U*x_res"
@@ -51,6 +64,11 @@ FIELDS = {
     "tau_dep": ("depression_tau_s", 1.0),
     "tau_dep_slow": ("depression_recovery_tau_h", 3600.0),
 }
+
+
+def real_time_recovery(inputs) -> bool:
+    """Whether the inputs' depression recovers on the real clock (structural)."""
+    return any(p.depression_recovery_real_min > 0 for p in inputs.values())
 
 
 def sizes(inputs) -> dict[str, int]:
@@ -68,6 +86,11 @@ def parameter_arrays(inputs, input_slices, n: int) -> dict[str, np.ndarray]:
         for name, sl in input_slices.items():
             values[sl] = getattr(inputs[name], field_name)
         out[var] = values * factor
+    if real_time_recovery(inputs):  # one real time constant, sessions and intervals
+        for name, sl in input_slices.items():
+            real_s = inputs[name].depression_recovery_real_min * 60.0
+            if real_s > 0:
+                out["tau_dep"][sl] = out["tau_dep_slow"][sl] = real_s
     return out
 
 
