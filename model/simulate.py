@@ -22,7 +22,7 @@ import numpy as np
 import xarray as xr
 
 from . import circuit as circuit_mod
-from . import disinhibition, progress, standalone, teacher
+from . import disinhibition, phenotypes, progress, standalone, teacher
 from .config import FearsimConfig, validate
 from .protocol import build_schedule, slow_grid
 from .readout import RunawayError, summarize
@@ -106,7 +106,7 @@ def run(cfg: FearsimConfig, progress=None, build=None, timeline=None,
     circuit's disinhibition transfer function, needed with
     ``synaptogenesis.burst_from_circuit`` (:func:`measure_disinhibition`).
     """
-    validate(cfg)
+    cfg = phenotypes.apply(validate(cfg))
     if cfg.synaptogenesis.burst_from_circuit and transfer is None:
         raise ValueError("synaptogenesis.burst_from_circuit: the run needs the circuit's "
                          "disinhibition transfer function; measure it first with "
