@@ -22,7 +22,7 @@ import numpy as np
 import xarray as xr
 
 from . import circuit as circuit_mod
-from . import disinhibition, progress, standalone, teacher
+from . import disinhibition, phenotypes, progress, standalone, teacher
 from .config import FearsimConfig, validate
 from .protocol import build_schedule, slow_grid
 from .readout import RunawayError, summarize
@@ -106,7 +106,7 @@ def run(cfg: FearsimConfig, progress=None, build=None, timeline=None,
     circuit's disinhibition transfer function, needed with
     ``synaptogenesis.burst_from_circuit`` (:func:`measure_disinhibition`).
     """
-    validate(cfg)
+    cfg = phenotypes.apply(validate(cfg))
     if cfg.synaptogenesis.burst_from_circuit and transfer is None:
         raise ValueError("synaptogenesis.burst_from_circuit: the run needs the circuit's "
                          "disinhibition transfer function; measure it first with "
@@ -429,7 +429,7 @@ def spikes_dataset(spikes, sizes) -> xr.Dataset:
     pop_of = np.repeat(np.arange(len(names)), [sizes[n] for n in names])
     return xr.Dataset(
         {
-            "spike_time": ("spike", t_all[order].astype(np.float32), {"units": "s"}),
+            "spike_time": ("spike", t_all[order].astype(np.float64), {"units": "s"}),
             "spike_count": ("neuron", counts,
                             {"long_name": "spikes per neuron; spike_time is ordered by neuron"}),
             "neuron_population": ("neuron", pop_of.astype(np.int16)),

@@ -33,6 +33,7 @@ from .network import (
     validate_network,
 )
 from .pharmacology import DoseConfig, PharmacologyConfig, validate_pharmacology
+from .phenotype import PhenotypeConfig, validate_phenotype
 from .plasticity import PlasticityConfig, validate_plasticity
 from .protocol import (
     CONTEXTS,
@@ -59,6 +60,7 @@ class FearsimConfig:
     readout: ReadoutConfig
     simulation: SimulationConfig
     paths: PathsConfig
+    phenotype: PhenotypeConfig
     name: str
     manipulations: list[ManipulationConfig] = field(default_factory=list)
 
@@ -78,6 +80,7 @@ def validate(cfg: FearsimConfig) -> FearsimConfig:
     validate_pharmacology(cfg.pharmacology, n_sessions, regions)
     validate_readout(cfg.readout, populations)
     validate_simulation(cfg.simulation)
+    validate_phenotype(cfg.phenotype, populations)
     return cfg
 
 
@@ -85,7 +88,7 @@ __all__ = [
     "CELL_KINDS", "CONTEXTS", "DEVICES", "EPOCHS", "INPUT_SOURCES", "MANIPULATION_KINDS",
     "PHASES", "RECEPTORS", "BlockConfig", "CandidatePathwayConfig", "ConfigError",
     "DoseConfig", "FearsimConfig", "InputConfig", "ManipulationConfig", "NetworkConfig",
-    "PathsConfig", "PharmacologyConfig", "PlasticityConfig", "PopulationConfig",
+    "PathsConfig", "PharmacologyConfig", "PhenotypeConfig", "PlasticityConfig", "PopulationConfig",
     "ProjectionConfig", "ProtocolConfig", "ReadoutConfig", "SessionConfig", "SimulationConfig",
     "SynapsesConfig", "SynaptogenesisConfig", "validate",
 ]
