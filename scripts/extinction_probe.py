@@ -83,7 +83,9 @@ def run_one(args):
     except RunawayError as exc:
         print(f"[{group} {seed}] RUNAWAY {exc}", flush=True)
         return group, seed, None
-    print(f"[{group} {seed}] {time.time() - t0:.0f} s", flush=True)
+    m = phase_measures(ds)
+    print(f"[{group} {seed}] {time.time() - t0:.0f} s: "
+          + " ".join(f"{k} {v:.1f}" for k, v in m.items()), flush=True)
     keep = ["freezing", "phase", "session_of_trial", "rate_cs", "rate_pre", "resting_rate",
             "weight_end", "trial_in_session"]
     keep += [v for v in ("shock_prediction", "prediction_error") if v in ds]
