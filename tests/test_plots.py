@@ -159,9 +159,12 @@ def test_legends_sit_beside_the_axes_not_on_the_data(tiny_run, tmp_path, monkeyp
     ds = load_run(tiny_run[0]).summary
     run_plots.plot_run(ds, tmp_path / "run.png")
     run_plots.plot_weights(ds, tmp_path / "weights.png")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     legends = 0
     for fig in drawn:
-        renderer = fig.canvas.get_renderer()
+        renderer = FigureCanvasAgg(fig).get_renderer()  # closed figures lose their canvas
+        fig.draw(renderer)
         for ax in fig.axes:
             legend = ax.get_legend()
             if legend is not None:
