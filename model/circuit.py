@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import inputs, manipulations, neurons, nmda, plasticity, synaptogenesis
+from . import inputs, manipulations, neurons, nmda, plasticity, poisson, synaptogenesis
 from .protocol import STIM_DT_S, Schedule, shock_trace
 
 
@@ -253,14 +253,16 @@ def plan_layout(cfg, circuit_plan: CircuitPlan, rng) -> None:
 def plan_inputs(cfg, circuit_plan: CircuitPlan, rng) -> None:
     """The input group (model/inputs.py)."""
     n = max(1, sum(circuit_plan.input_sizes.values()))
-    run_time = inputs.parameter_arrays(cfg.network.inputs, circuit_plan.input_slices, n)
+    run_time = inputs.parameter_arrays(cfg.network.inputs, circuit_plan.input_slices, n,
+                                       cfg.simulation.dt_ms * 1e-3)
     run_time["dt_slow"] = circuit_plan.timelines.slow_dt_s
+    run_time["noise_seed"] = cfg.simulation.seed
     circuit_plan.groups["inputs"] = GroupPlan(
         name="inputs", n=n, equations=inputs.EQUATIONS, threshold=inputs.THRESHOLD,
         reset=inputs.RESET, method="exact", run_time=run_time,
         fixed={"stim_channel": inputs.stimulus_channels(circuit_plan.input_slices, n),
                "x_res": 1.0},
-        slow=[("recover_inputs", inputs.RECOVERY, 0)])
+        regular=inputs.regular_updates(), slow=[("recover_inputs", inputs.RECOVERY, 0)])
 
 
 def plan_neurons(cfg, circuit_plan: CircuitPlan, rng) -> None:
@@ -279,13 +281,11 @@ def plan_neurons(cfg, circuit_plan: CircuitPlan, rng) -> None:
              "nmda_avail": 1.0, "cons_drive": 1.0}
     # initial voltages drawn here from the run seed: identical on every device
     run_time["v"] = params["EL"] + (params["Vt"] - params["EL"]) * rng.random(n)
-    # background: per-neuron Poisson processes started at stationarity
-    bg_isi = neurons.background_isi_s(net.background_rate_Hz)
-    run_time["bg_isi"] = bg_isi
-    run_time["bg_next"] = rng.exponential(bg_isi, n)
-    regular = neurons.regular_updates("neurons", STIM_DT_S)
-    regular.append(("occupancy_update", nmda.AVAILABILITY_UPDATE,
-                    nmda.AVAILABILITY_DT_MS * 1e-3, "start"))
+    run_time["bg_rate"] = net.background_rate_Hz
+    run_time["noise_seed"] = cfg.simulation.seed
+    # NMDA availability changes only at trial starts, which lie on the
+    # stimulus grid: it is read there, with the external currents
+    regular = neurons.regular_updates("neurons", STIM_DT_S, on_grid=(nmda.AVAILABILITY_UPDATE,))
     # order: the chain and the consolidation drive of a slow step are
     # computed before consolidation and spine turnover use them; the protocol
     # clock advances after every other slow update of the step
@@ -466,6 +466,11 @@ def timed_array_tables(timeline: Timelines) -> dict:
     }
 
 
+def model_functions() -> dict:
+    """The Brian2 functions of the model's code (random numbers, calcium)."""
+    return {**poisson.functions(), **plasticity.functions()}
+
+
 def with_unit(obj, var: str, value):
     """``value`` (SI) as a quantity of ``obj.var``'s unit."""
     from brian2 import Quantity
@@ -482,8 +487,7 @@ def create_timed_arrays(cfg, circuit: Circuit) -> None:
         table = values * getattr(b2, unit) if unit else values
         circuit.timed_arrays[name] = b2.TimedArray(table, dt=dt_s * b2.second, name=name)
         circuit.values.set_timed_array(circuit.timed_arrays[name], table)
-    circuit.namespace = {**circuit.timed_arrays,
-                         "poisson_interval": neurons.poisson_interval_function()}
+    circuit.namespace = {**circuit.timed_arrays, **model_functions()}
 
 
 def assign(obj, run_time: dict, fixed: dict, values: RunTimeValues) -> None:

@@ -207,7 +207,7 @@ def plain_run(spec: dict, directory: str) -> dict:
     """
     import brian2 as b2
 
-    from model import circuit, neurons
+    from model import circuit
     from model import device as dev
 
     plan = spec["plan"]
@@ -220,7 +220,7 @@ def plain_run(spec: dict, directory: str) -> dict:
     ns = {name: b2.TimedArray(values * getattr(b2, unit) if unit else values,
                               dt=dt_s * b2.second)
           for name, (values, unit, dt_s) in circuit.timed_array_tables(plan.timelines).items()}
-    ns["poisson_interval"] = neurons.poisson_interval_function()
+    ns.update(circuit.model_functions())
     groups = {}
     for name, gp in plan.groups.items():
         g = b2.NeuronGroup(gp.n, gp.equations, threshold=gp.threshold, reset=gp.reset,
