@@ -187,9 +187,13 @@ class Wiring:
     blocks: dict = field(default_factory=dict)  # projection -> (start, stop)
 
     def add(self, name, i, j, **values):
+        """A projection's synapses as one block, ordered by presynaptic neuron:
+        a spike's synapses are then contiguous in memory (the event loop reads
+        them in sequence instead of one cache miss per synapse and array)."""
         start = sum(len(a) for a in self.i)
-        self.i.append(i)
-        self.j.append(j)
+        order = np.lexsort((j, i))
+        self.i.append(np.asarray(i)[order])
+        self.j.append(np.asarray(j)[order])
         for var, v in values.items():
             self.values.setdefault(var, []).append(np.full(len(i), v, dtype=float))
         self.blocks[name] = (start, start + len(i))
