@@ -228,21 +228,29 @@ class Bench:
 
     # opt-in
     def profile(self) -> dict:
+        """Brian2's profiling (its own build; its clock reads cost time on every call),
+        then, where perf exists, CPU-clock samples of the unchanged binary."""
         ov = list(self.base)
-        log("profile: profiled run (separate build: profiling changes the code)")
+        log("profile: Brian2-profiled run (separate build: profiling changes the code)")
         r = runs.in_child(runs.project_run, ov, str(self.tmp / "cache_profile"), None, True)
         entries = r.get("profile", [])
         total = sum(v for _, v in entries) or float("nan")
-        # one code object per run() call: sum the copies (name_codeobject_<k>)
         agg: dict = {}
         for k, v in entries:
             base = re.sub(r"_codeobject(_\d+)?$", "", k)
             agg[base] = agg.get(base, 0.0) + v
         top = [{"code_object": k, "s": v, "percent": 100 * v / total}
                for k, v in sorted(agg.items(), key=lambda e: -e[1])]
-        return {"overrides": ov, "simulate_s": r["timings"]["simulate_s"],
-                "profiled_total_s": total, "entries": top,
-                "raw": [{"code_object": k, "s": v} for k, v in entries]}
+        out = {"overrides": ov, "simulate_s": r["timings"]["simulate_s"],
+               "profiled_total_s": total, "entries": top,
+               "raw": [{"code_object": k, "s": v} for k, v in entries]}
+        if shutil.which("perf"):
+            log("profile: the binary under perf record (cached build)")
+            data = str(self.tmp / "perf.data")
+            p = runs.in_child(runs.project_run, ov, self.shared_cache, None, False, data)
+            out["perf"] = {"simulate_s": p["timings"]["simulate_s"],
+                           "symbols": runs.perf_symbols(data)}
+        return out
 
     # opt-in
     def neurons(self) -> dict:
