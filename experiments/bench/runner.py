@@ -13,7 +13,7 @@ default   the default protocol at full scale in C++ standalone: a cold run (fres
 plain     the same network as a plain Brian2 standalone script built from the same
           plan (experiments/bench/plain.py): the project's overhead.
 runtime   Cython runtime against C++ standalone on the same run (reduced scale).
-sweep     a run-time sweep (one weight, 20 values) through model.simulate.run in
+sweep     a run-time sweep (one weight, 20 values) through the build cache (run_cached) in
           one process with a fresh build cache: builds, total / (build + 20 sims).
 workers   N runs on 1 process vs 2 processes (spawn; cache pre-built): throughput.
 scaling   simulate time against synapse count over network scales; log-log exponent.
@@ -346,7 +346,6 @@ def parse(argv=None):
 def main(argv=None) -> int:
     a, sections = parse(argv)
     os.environ.setdefault("MPLBACKEND", "Agg")
-    os.environ.pop("FEARSIM_SEED", None)
     res = Bench(a).run(sections)
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = Path(a.out) if a.out else ROOT / "results" / "bench"

@@ -39,14 +39,13 @@ def worker_init() -> None:
 
 def project_run(overrides: list[str], build_root: str | None, store_dir: str | None = None,
                 profile: bool = False, perf_file: str | None = None) -> dict:
-    """One run through model.simulate.run; numbers only (picklable).
+    """One run through the build cache (run_cached); numbers only (picklable).
 
     ``profile``: Brian2's profiling (a build of its own); ``perf_file``: the
     binary runs under ``perf record`` (CPU-clock samples, no change to the code).
     """
     from experiments.config_store import compose, plain
-    from model import simulate
-    from model.device import build_count, structure_hash
+    from experiments.io.build_cache import build_count, run_cached, structure_hash
 
     cfg = compose(list(overrides))
     prof = profile_patch() if profile else None
@@ -54,7 +53,7 @@ def project_run(overrides: list[str], build_root: str | None, store_dir: str | N
         perf_patch(perf_file)
     t_start = time.time()
     t0 = time.perf_counter()
-    out = simulate.run(cfg, build_root=build_root)
+    out = run_cached(cfg, root=build_root)
     wall = time.perf_counter() - t0
     t_end = time.time()
     res = {"overrides": list(overrides), "timings": dict(out.timings), "wall_s": wall,
@@ -156,8 +155,7 @@ def profile_patch() -> dict:
 def sweep_child(overrides: list[str], n: int, cache: str) -> dict:
     """n values of one run-time weight, one after another in this process."""
     from experiments.config_store import compose
-    from model import simulate
-    from model.device import build_count, structure_hash
+    from experiments.io.build_cache import build_count, run_cached, structure_hash
 
     base = compose(list(overrides))
     v0 = base.network.projections["il_itc"].w_ampa_nS
@@ -167,7 +165,7 @@ def sweep_child(overrides: list[str], n: int, cache: str) -> dict:
     t0 = time.perf_counter()
     for v, cfg in zip(values, cfgs, strict=True):
         t = time.perf_counter()
-        out = simulate.run(cfg, build_root=cache)
+        out = run_cached(cfg, root=cache)
         runs.append({"value": v, "timings": dict(out.timings), "wall_s": time.perf_counter() - t})
     total = time.perf_counter() - t0
     return {"values": values, "runs": runs, "total_s": total,
