@@ -429,7 +429,7 @@ def spikes_dataset(spikes, sizes) -> xr.Dataset:
     pop_of = np.repeat(np.arange(len(names)), [sizes[n] for n in names])
     return xr.Dataset(
         {
-            "spike_time": ("spike", t_all[order].astype(np.float32), {"units": "s"}),
+            "spike_time": ("spike", t_all[order].astype(np.float64), {"units": "s"}),
             "spike_count": ("neuron", counts,
                             {"long_name": "spikes per neuron; spike_time is ordered by neuron"}),
             "neuron_population": ("neuron", pop_of.astype(np.int16)),

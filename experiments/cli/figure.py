@@ -2,7 +2,7 @@
 
     fearsim-figure NAME|all [--quick] [--seeds N] [--jobs K] [--results DIR]
     fearsim-figure list
-    fearsim-figure gallery [--results DIR] [--docs DIR]
+    fearsim-figure gallery [--results DIR] [--write-docs [--docs DIR]]
 
 Runs what is missing (a finished run is found by its run id and reused;
 runs go to ``DIR/runs``), then per figure writes ``DIR/figures/NAME.png``,
@@ -71,6 +71,10 @@ def make_figure(module, specs, out_dir: Path, quick: bool,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         fig = module.plot(fig_data)
+    if quick:
+        from experiments.figures.run_plots import mark_quick
+
+        mark_quick(fig)
     png = out_dir / f"{module.NAME}.png"
     for ext in ("png", "pdf"):
         tmp = out_dir / f".{module.NAME}.tmp.{ext}"
@@ -124,8 +128,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=1, help="parallel worker processes")
     ap.add_argument("--results", type=Path, default=Path("results"),
                     help="results folder: runs in DIR/runs, figures in DIR/figures")
+    ap.add_argument("--write-docs", action="store_true",
+                    help="gallery: write docs/figures and the README's gallery (refused for "
+                         "quick-mode data); without it the gallery is previewed under "
+                         "DIR/figures/gallery")
     ap.add_argument("--docs", type=Path, default=None,
-                    help="gallery: where the small PNGs go (default docs/figures)")
+                    help="gallery --write-docs: where the PNGs go (default docs/figures)")
     a = ap.parse_args(argv)
     if a.name == "list":
         for m in by_name().values():
@@ -134,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.name == "gallery":
         from experiments.figures import gallery
 
-        return gallery.main(a.results, a.docs)
+        return gallery.main(a.results, a.docs, write_docs=a.write_docs)
     if a.name != "all" and a.name not in names:
         print(f"fearsim-figure: unknown figure {a.name!r}; one of {', '.join(names)}, all, "
               "list, gallery", file=sys.stderr)
