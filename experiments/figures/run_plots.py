@@ -202,7 +202,8 @@ def plot_raster(run, path: Path, trial: int | None = None, before_s: float = 1.0
     fig, ax = plt.subplots(figsize=(6.4, 4.2), constrained_layout=True)
     ax.axvspan(0.0, cs_off - cs_on, color="#fdd49e", alpha=0.5, lw=0, zorder=0)
     if np.isfinite(us_on):
-        ax.axvspan(us_on - cs_on, cs_off - cs_on, color="#d7301f", alpha=0.35, lw=0, zorder=0)
+        us_off = us_on + float(run.config["protocol"]["us_s"])
+        ax.axvspan(us_on - cs_on, us_off - cs_on, color="#d7301f", alpha=0.35, lw=0, zorder=0)
     row, ticks = 0, []
     for pop in reversed(chosen):
         trains = run.spike_trains(pop)
