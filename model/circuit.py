@@ -54,6 +54,7 @@ from . import (
     neurons,
     nmda,
     plasticity,
+    poisson,
     synaptogenesis,
     teacher,
 )
@@ -211,9 +212,13 @@ class Wiring:
     blocks: dict = field(default_factory=dict)  # projection -> (start, stop)
 
     def add(self, name, i, j, **values):
+        """A projection's synapses as one block, ordered by presynaptic neuron:
+        a spike's synapses are then contiguous in memory (the event loop reads
+        them in sequence instead of one cache miss per synapse and array)."""
         start = sum(len(a) for a in self.i)
-        self.i.append(i)
-        self.j.append(j)
+        order = np.lexsort((j, i))
+        self.i.append(np.asarray(i)[order])
+        self.j.append(np.asarray(j)[order])
         for var, v in values.items():
             self.values.setdefault(var, []).append(np.full(len(i), v, dtype=float))
         self.blocks[name] = (start, start + len(i))
@@ -277,14 +282,16 @@ def plan_layout(cfg, circuit_plan: CircuitPlan, rng) -> None:
 def plan_inputs(cfg, circuit_plan: CircuitPlan, rng) -> None:
     """The input group (model/inputs.py)."""
     n = max(1, sum(circuit_plan.input_sizes.values()))
-    run_time = inputs.parameter_arrays(cfg.network.inputs, circuit_plan.input_slices, n)
+    run_time = inputs.parameter_arrays(cfg.network.inputs, circuit_plan.input_slices, n,
+                                       cfg.simulation.dt_ms * 1e-3)
     run_time["dt_slow"] = circuit_plan.timelines.slow_dt_s
+    run_time["noise_seed"] = cfg.simulation.seed
     circuit_plan.groups["inputs"] = GroupPlan(
         name="inputs", n=n, equations=inputs.EQUATIONS, threshold=inputs.THRESHOLD,
         reset=inputs.RESET, method="exact", run_time=run_time,
         fixed={"stim_channel": inputs.stimulus_channels(circuit_plan.input_slices, n),
                "x_res": 1.0},
-        slow=[("recover_inputs", inputs.RECOVERY, 0)])
+        regular=inputs.regular_updates(), slow=[("recover_inputs", inputs.RECOVERY, 0)])
 
 
 def plan_real_time_recovery(cfg, circuit_plan: CircuitPlan, rng) -> None:
@@ -294,6 +301,7 @@ def plan_real_time_recovery(cfg, circuit_plan: CircuitPlan, rng) -> None:
     group = circuit_plan.groups["inputs"]
     group.equations = inputs.EQUATIONS_REAL_TIME
     group.method = "euler"  # the recovery rate changes with the session
+    group.regular = inputs.regular_updates(real_time=True)
 
 
 def plan_neurons(cfg, circuit_plan: CircuitPlan, rng) -> None:
@@ -312,13 +320,11 @@ def plan_neurons(cfg, circuit_plan: CircuitPlan, rng) -> None:
              "nmda_avail": 1.0, "cons_drive": 1.0}
     # initial voltages drawn here from the run seed: identical on every device
     run_time["v"] = params["EL"] + (params["Vt"] - params["EL"]) * rng.random(n)
-    # background: per-neuron Poisson processes started at stationarity
-    bg_isi = neurons.background_isi_s(net.background_rate_Hz)
-    run_time["bg_isi"] = bg_isi
-    run_time["bg_next"] = rng.exponential(bg_isi, n)
-    regular = neurons.regular_updates("neurons", STIM_DT_S)
-    regular.append(("occupancy_update", nmda.AVAILABILITY_UPDATE,
-                    nmda.AVAILABILITY_DT_MS * 1e-3, "start"))
+    run_time["bg_rate"] = net.background_rate_Hz
+    run_time["noise_seed"] = cfg.simulation.seed
+    # NMDA availability changes only at trial starts, which lie on the
+    # stimulus grid: it is read there, with the external currents
+    regular = neurons.regular_updates("neurons", STIM_DT_S, on_grid=(nmda.AVAILABILITY_UPDATE,))
     # order: the chain and the consolidation drive of a slow step are
     # computed before consolidation and spine turnover use them; the protocol
     # clock advances after every other slow update of the step
@@ -590,6 +596,11 @@ def timed_array_tables(timeline: Timelines) -> dict:
     return tables
 
 
+def model_functions() -> dict:
+    """The Brian2 functions of the model's code (random numbers, calcium)."""
+    return {**poisson.functions(), **plasticity.functions()}
+
+
 def with_unit(obj, var: str, value):
     """``value`` (SI) as a quantity of ``obj.var``'s unit."""
     from brian2 import Quantity
@@ -606,8 +617,7 @@ def create_timed_arrays(cfg, circuit: Circuit) -> None:
         table = values * getattr(b2, unit) if unit else values
         circuit.timed_arrays[name] = b2.TimedArray(table, dt=dt_s * b2.second, name=name)
         circuit.values.set_timed_array(circuit.timed_arrays[name], table)
-    circuit.namespace = {**circuit.timed_arrays,
-                         "poisson_interval": neurons.poisson_interval_function()}
+    circuit.namespace = {**circuit.timed_arrays, **model_functions()}
 
 
 def assign(obj, run_time: dict, fixed: dict, values: RunTimeValues) -> None:
