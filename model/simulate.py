@@ -179,6 +179,9 @@ def run_protocol(cfg: FearsimConfig, c, schedule, session: DeviceSession, say) -
     """
     import brian2 as b2
 
+    if c.initial_objects:
+        # one step on its own clock: each drawn synapse takes its projection's values
+        b2.Network(*c.initial_objects, name="initial_values").run(c.initial_clock.dt)
     fast = b2.Network(*c.fast_objects, name="sessions")
     slow = b2.Network(*c.slow_objects, name="intervals")
     sessions = cfg.protocol.sessions
