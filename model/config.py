@@ -278,7 +278,7 @@ class SimulationConfig:
     device: str = "auto"
     dt_ms: float = 0.1
     seed: int = 1
-    build_dir: str = ""  # empty: a slot of the build cache (model/device.py)
+    build_dir: str = ""  # empty: a slot of the build cache (experiments/io/build_cache.py)
     threads: int = 1
 
 

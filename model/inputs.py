@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .protocol import STIM_CHANNELS
+from .protocol import STIM_CHANNELS, STIM_DT_S
 
 EQUATIONS = """
-rate = base_rate + on_rate*stim(t, stim_channel) : Hz
+rate : Hz
 x_res : 1
 base_rate : Hz (constant)
 on_rate : Hz (constant)
@@ -39,6 +39,9 @@ population : integer (constant)
 noise_seed : integer (shared, constant)
 dt_slow : second (shared, constant)
 """
+# the rate follows the stimulus table, which steps on its 5 ms grid
+# (model/protocol.py STIM_DT_S): it is read there, not every 0.1 ms step
+RATE = "rate = base_rate + on_rate*stim(t, stim_channel)"
 # a spike in a step with probability rate*dt, from the counter-based
 # uniform numbers of model/poisson.py
 THRESHOLD = "input_uniform(i, t_in_timesteps, noise_seed) < rate*dt"
@@ -84,8 +87,10 @@ def parameter_arrays(inputs, input_slices, n: int, dt_s: float) -> dict[str, np.
 
 
 def regular_updates() -> list:
-    """(name, code, dt in s or None, when): recovery every step, in the groups slot."""
-    return [("inputs_recovery", RECOVERY_STEP, None, "groups")]
+    """(name, code, dt in s or None, when): the rate on the stimulus grid, at the
+    start of its steps; the recovery every step, in the groups slot."""
+    return [("inputs_rate", RATE, STIM_DT_S, "start"),
+            ("inputs_recovery", RECOVERY_STEP, None, "groups")]
 
 
 def stimulus_channels(input_slices, n: int) -> np.ndarray:

@@ -31,7 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from experiments.config_store import compose  # noqa: E402
-from model import simulate  # noqa: E402
+from experiments.io.build_cache import run_cached  # noqa: E402
 from model.readout import RunawayError  # noqa: E402
 
 BLOCKS = {
@@ -74,7 +74,7 @@ def run_one(overrides, verbose=False):
     cfg = make_cfg(overrides)
     t = time.time()
     try:
-        out = simulate.run(cfg)
+        out = run_cached(cfg)
     except RunawayError as e:
         print(f"   RUNAWAY: {e}")
         return None

@@ -57,27 +57,32 @@ def test_input_spikes_in_a_step_with_probability_rate_dt():
     assert (u < p).mean() == pytest.approx(p, rel=0.03)
 
 
-def test_brian_functions_draw_the_same_numbers_as_numpy():
-    """The numpy target of the Brian2 functions is the reference arithmetic;
-    the Cython target (runtime device) must agree with it."""
+def test_brian_code_draws_the_same_counts_on_every_target():
+    """The model's background code (count_code) on the numpy and Cython targets
+    gives the numpy reference counts, event for event."""
     import brian2 as b2
 
-    b2.set_device("runtime")
+    statements, count = poisson.count_code(
+        "rate*dt", "background_uniform(i, t_in_timesteps, seed)", prefix="bg")
     out = {}
     for target in ("numpy", "cython"):
+        b2.set_device("runtime")
         b2.prefs.codegen.target = target
         b2.start_scope()
-        g = b2.NeuronGroup(50, "count : 1\nu : 1\nseed : integer (shared, constant)",
-                           namespace=poisson.functions(), name=f"draws_{target}")
-        g.seed = 7
-        g.run_regularly("count += background_count(i, t_in_timesteps, 0.3, seed)\n"
-                        "u = input_uniform(i, t_in_timesteps, seed)")
+        g = b2.NeuronGroup(50, "n : 1\nu : 1\nseed : integer (shared, constant)\n"
+                           "rate : Hz (shared, constant)", namespace=poisson.functions(),
+                           name=f"draws_{target}")
+        g.seed, g.rate = 7, 3000 * b2.Hz
+        g.run_regularly(f"{statements}\nn += {count}\nu = input_uniform(i, t_in_timesteps, seed)")
         b2.run(20 * b2.defaultclock.dt)
-        out[target] = (np.asarray(g.count), np.asarray(g.u))
+        out[target] = (np.asarray(g.n), np.asarray(g.u))
     np.testing.assert_array_equal(out["numpy"][0], out["cython"][0])
     np.testing.assert_array_equal(out["numpy"][1], out["cython"][1])
-    expected = poisson.poisson_count(poisson.uniform(7, poisson.BACKGROUND_STREAM,
-                                                     np.arange(50)[None, :],
-                                                     np.arange(20)[:, None]), 0.3).sum(axis=0)
+    lam = 3000 * float(b2.defaultclock.dt)
+    step, i = np.arange(20)[:, None], np.arange(50)[None, :]
+    expected = poisson.poisson_count(poisson.uniform(7, poisson.BACKGROUND_STREAM, i, step),
+                                     lam).sum(axis=0)
     np.testing.assert_array_equal(out["numpy"][0], expected)
+    np.testing.assert_array_equal(out["numpy"][1],
+                                  poisson.uniform(7, poisson.INPUT_STREAM, np.arange(50), 19))
     b2.prefs.codegen.target = "numpy"

@@ -38,7 +38,6 @@ def build_cache(shared_build_cache):
 def _env(cache: Path) -> dict:
     env = dict(os.environ, PYTHONPATH=str(ROOT), FEARSIM_BUILD_CACHE=str(cache),
                MPLBACKEND="Agg")
-    env.pop("FEARSIM_SEED", None)
     return env
 
 
@@ -58,7 +57,7 @@ def _builds(cache: Path) -> int:
     """Compilations of the tiny network's structure (the cache is shared with
     other test modules, which build other structures)."""
     from experiments.config_store import compose
-    from model.device import structure_hash
+    from experiments.io.build_cache import structure_hash
 
     log = cache / structure_hash(compose(["experiment=tiny"])) / "builds.log"
     return len(log.read_text().splitlines()) if log.exists() else 0

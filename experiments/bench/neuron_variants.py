@@ -11,7 +11,7 @@ brian2_usual        the way Brian2 models are usually written: ``(unless refract
 model_brian2_flags  the model's equations (model/neurons.py) with Brian2's flags;
 model_float32       the model with single-precision state variables and parameters
                     (times kept in double);
-model               the model as it runs (model.device.CPP_FLAGS).
+model               the model as it runs (model.standalone.CPP_FLAGS).
 """
 
 from __future__ import annotations
@@ -106,14 +106,14 @@ def run(variant: str, directory: str, n: int, bio_s: float) -> dict:
     """Build and run one variant: build s, simulate s, mean rate, CPU s per code object."""
     import brian2 as b2
 
-    from model import device as dev
+    from model import standalone
     from model.protocol import STIM_DT_S
 
     b2.set_device("cpp_standalone", directory=directory, build_on_run=False)
     b2.prefs.devices.cpp_standalone.openmp_threads = 0
     b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
     if variant in ("model", "model_float32"):
-        b2.prefs.codegen.cpp.extra_compile_args_gcc = list(dev.CPP_FLAGS)
+        b2.prefs.codegen.cpp.extra_compile_args_gcc = list(standalone.CPP_FLAGS)
     b2.defaultclock.dt = 0.1 * b2.ms
     b2.seed(1)
     stim_dt = STIM_DT_S * b2.second

@@ -49,14 +49,13 @@ def plain_run(spec: dict, directory: str) -> dict:
     """
     import brian2 as b2
 
-    from model import circuit
-    from model import device as dev
+    from model import circuit, standalone
 
     plan = spec["plan"]
     t0 = time.perf_counter()
     b2.set_device("cpp_standalone", directory=directory, build_on_run=False)
     b2.prefs.devices.cpp_standalone.openmp_threads = 0
-    b2.prefs.codegen.cpp.extra_compile_args_gcc = list(dev.CPP_FLAGS)
+    b2.prefs.codegen.cpp.extra_compile_args_gcc = list(standalone.CPP_FLAGS)
     b2.defaultclock.dt = spec["dt_ms"] * b2.ms
     b2.seed(spec["seed"])
     ns = {name: b2.TimedArray(values * getattr(b2, unit) if unit else values,

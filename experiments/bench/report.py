@@ -185,10 +185,16 @@ def profile_rows(t: Rows, res: dict) -> None:
                 t.add("neurons", f"  {v}: {name}", f"{s:.2f} s")
     pr = res.get("profile")
     if pr:
-        t.add("profile", "code objects (CPU) / binary wall [s]",
+        t.add("profile", "Brian2 profiling: code objects (CPU) / binary wall [s]",
               f"{pr['profiled_total_s']:.2f} / {pr['simulate_s']:.2f}")
         for e in pr["entries"][:12]:
             t.add("profile", e["code_object"], f"{e['s']:.2f} s ({e['percent']:.1f}%)")
+        perf = pr.get("perf")
+        if perf:
+            t.add("profile", "perf: CPU-clock samples of the binary, simulate [s]",
+                  f"{perf['simulate_s']:.2f}")
+            for e in perf["symbols"][:14]:
+                t.add("profile", f"perf: {e['symbol']}", f"{e['percent']:.1f}%")
 
 
 def table_rows(res: dict) -> list[tuple[str, str, str, str, str]]:

@@ -13,7 +13,7 @@ default   the default protocol at full scale in C++ standalone: a cold run (fres
 plain     the same network as a plain Brian2 standalone script built from the same
           plan (experiments/bench/plain.py): the project's overhead.
 runtime   Cython runtime against C++ standalone on the same run (reduced scale).
-sweep     a run-time sweep (one weight, 20 values) through model.simulate.run in
+sweep     a run-time sweep (one weight, 20 values) through the build cache (run_cached) in
           one process with a fresh build cache: builds, total / (build + 20 sims).
 workers   N runs on 1 process vs 2 processes (spawn; cache pre-built): throughput.
 scaling   simulate time against synapse count over network scales; log-log exponent.
@@ -228,21 +228,29 @@ class Bench:
 
     # opt-in
     def profile(self) -> dict:
+        """Brian2's profiling (its own build; its clock reads cost time on every call),
+        then, where perf exists, CPU-clock samples of the unchanged binary."""
         ov = list(self.base)
-        log("profile: profiled run (separate build: profiling changes the code)")
+        log("profile: Brian2-profiled run (separate build: profiling changes the code)")
         r = runs.in_child(runs.project_run, ov, str(self.tmp / "cache_profile"), None, True)
         entries = r.get("profile", [])
         total = sum(v for _, v in entries) or float("nan")
-        # one code object per run() call: sum the copies (name_codeobject_<k>)
         agg: dict = {}
         for k, v in entries:
             base = re.sub(r"_codeobject(_\d+)?$", "", k)
             agg[base] = agg.get(base, 0.0) + v
         top = [{"code_object": k, "s": v, "percent": 100 * v / total}
                for k, v in sorted(agg.items(), key=lambda e: -e[1])]
-        return {"overrides": ov, "simulate_s": r["timings"]["simulate_s"],
-                "profiled_total_s": total, "entries": top,
-                "raw": [{"code_object": k, "s": v} for k, v in entries]}
+        out = {"overrides": ov, "simulate_s": r["timings"]["simulate_s"],
+               "profiled_total_s": total, "entries": top,
+               "raw": [{"code_object": k, "s": v} for k, v in entries]}
+        if shutil.which("perf"):
+            log("profile: the binary under perf record (cached build)")
+            data = str(self.tmp / "perf.data")
+            p = runs.in_child(runs.project_run, ov, self.shared_cache, None, False, data)
+            out["perf"] = {"simulate_s": p["timings"]["simulate_s"],
+                           "symbols": runs.perf_symbols(data)}
+        return out
 
     # opt-in
     def neurons(self) -> dict:
@@ -338,7 +346,6 @@ def parse(argv=None):
 def main(argv=None) -> int:
     a, sections = parse(argv)
     os.environ.setdefault("MPLBACKEND", "Agg")
-    os.environ.pop("FEARSIM_SEED", None)
     res = Bench(a).run(sections)
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = Path(a.out) if a.out else ROOT / "results" / "bench"

@@ -38,17 +38,22 @@ def worker_init() -> None:
 
 
 def project_run(overrides: list[str], build_root: str | None, store_dir: str | None = None,
-                profile: bool = False) -> dict:
-    """One run through model.simulate.run; numbers only (picklable)."""
+                profile: bool = False, perf_file: str | None = None) -> dict:
+    """One run through the build cache (run_cached); numbers only (picklable).
+
+    ``profile``: Brian2's profiling (a build of its own); ``perf_file``: the
+    binary runs under ``perf record`` (CPU-clock samples, no change to the code).
+    """
     from experiments.config_store import compose, plain
-    from model import simulate
-    from model.device import build_count, structure_hash
+    from experiments.io.build_cache import build_count, run_cached, structure_hash
 
     cfg = compose(list(overrides))
     prof = profile_patch() if profile else None
+    if perf_file:
+        perf_patch(perf_file)
     t_start = time.time()
     t0 = time.perf_counter()
-    out = simulate.run(cfg, build_root=build_root)
+    out = run_cached(cfg, root=build_root)
     wall = time.perf_counter() - t0
     t_end = time.time()
     res = {"overrides": list(overrides), "timings": dict(out.timings), "wall_s": wall,
@@ -72,6 +77,41 @@ def project_run(overrides: list[str], build_root: str | None, store_dir: str | N
     res["rss_self_MB"] = rss_mb(resource.RUSAGE_SELF)
     res["rss_children_MB"] = rss_mb(resource.RUSAGE_CHILDREN)
     return res
+
+
+PERF_RECORD = ["perf", "record", "-q", "-e", "cpu-clock", "-F", "499"]
+
+
+def perf_patch(data_file: str) -> None:
+    """Run the simulation binary under ``perf record``, samples to ``data_file``."""
+    import brian2 as b2
+
+    prefix = PERF_RECORD + ["-o", data_file]
+    b2.prefs.devices.cpp_standalone.run_cmd_unix = prefix + ["./main"]
+    try:  # a supervised binary (model.standalone) ignores Brian2's run command
+        from model import standalone
+    except ImportError:
+        return
+    original = standalone.supervise
+
+    def supervise(cmd, *args, **kwargs):
+        if cmd and cmd[0] == "./main":
+            cmd = prefix + list(cmd)
+        return original(cmd, *args, **kwargs)
+
+    standalone.supervise = supervise
+
+
+def perf_symbols(data_file: str) -> list[dict]:
+    """Share of the CPU-clock samples per function, largest first."""
+    out = subprocess.run(["perf", "report", "-i", data_file, "--stdio", "--sort", "symbol"],
+                         capture_output=True, text=True, timeout=600).stdout
+    rows = []
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[0].endswith("%") and parts[1] in ("[.]", "[k]"):
+            rows.append({"symbol": parts[2], "percent": float(parts[0].rstrip("%"))})
+    return rows
 
 
 def pop_spikes(spikes) -> dict:
@@ -115,8 +155,7 @@ def profile_patch() -> dict:
 def sweep_child(overrides: list[str], n: int, cache: str) -> dict:
     """n values of one run-time weight, one after another in this process."""
     from experiments.config_store import compose
-    from model import simulate
-    from model.device import build_count, structure_hash
+    from experiments.io.build_cache import build_count, run_cached, structure_hash
 
     base = compose(list(overrides))
     v0 = base.network.projections["il_itc"].w_ampa_nS
@@ -126,7 +165,7 @@ def sweep_child(overrides: list[str], n: int, cache: str) -> dict:
     t0 = time.perf_counter()
     for v, cfg in zip(values, cfgs, strict=True):
         t = time.perf_counter()
-        out = simulate.run(cfg, build_root=cache)
+        out = run_cached(cfg, root=cache)
         runs.append({"value": v, "timings": dict(out.timings), "wall_s": time.perf_counter() - t})
     total = time.perf_counter() - t0
     return {"values": values, "runs": runs, "total_s": total,

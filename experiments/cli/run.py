@@ -3,7 +3,9 @@
 Prints progress and a per-phase summary; the last line of stdout is the
 absolute path of the results file. Bad configuration: one line on stderr
 naming the key, exit code 2, nothing written. A run whose activity runs away
-or turns NaN: exit code 3, nothing stored.
+or turns NaN, or whose simulation did not reach the end of the protocol: exit
+code 3, nothing stored. Ctrl-C or SIGTERM: the simulation stops, nothing is
+stored, and the process ends by the signal (see :mod:`experiments.cli.interrupts`).
 
 In a multirun (``-m``) every job prints its run id and status and appends a
 line to ``<sweep dir>/manifest.jsonl`` (see :mod:`experiments.io.sweeps`);
@@ -21,6 +23,7 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig
 
+from experiments.cli.interrupts import run_until_signal, signals_raise
 from experiments.config_store import CONFIG_DIR, plain, register, to_config
 from model.config import ConfigError
 
@@ -43,7 +46,7 @@ def result_path(cfg_typed, resolved: dict | None = None) -> tuple[str, Path]:
 def execute(cfg_typed, resolved: dict | None = None) -> Path:
     """Run one typed config and store it; returns the results file path."""
     from experiments.figures import run_plots as plotting
-    from experiments.io import store
+    from experiments.io import build_cache, store
     from model import simulate
 
     resolved = resolved or plain(cfg_typed)
@@ -54,7 +57,7 @@ def execute(cfg_typed, resolved: dict | None = None) -> Path:
     t0 = time.perf_counter()
     log(f"run {rid}: scale {cfg_typed.network.scale}, seed {cfg_typed.simulation.seed}, "
         f"device {simulate.resolve_device(cfg_typed.simulation.device)}")
-    outcome = simulate.run(cfg_typed, progress=log)
+    outcome = build_cache.run_cached(cfg_typed, progress=log)
     wall = time.perf_counter() - t0
     prov = store.provenance(outcome.device, cfg_typed.simulation.seed, wall, rid,
                             outcome.timings)
@@ -103,22 +106,23 @@ def _sweep_job(cfg: DictConfig) -> dict:
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
+@signals_raise
 def _hydra_main(cfg: DictConfig):
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
     from model.readout import RunawayError
+    from model.standalone import SimulationError
 
     if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
         return _sweep_job(cfg)
     try:
         typed = to_config(cfg)
-    except ConfigError as exc:
+        path = execute(typed)
+    except ConfigError as exc:  # a value the simulation would compute as NaN included
         print(f"fearsim: invalid config: {exc}", file=sys.stderr)
         sys.exit(2)
-    try:
-        path = execute(typed)
-    except RunawayError as exc:
+    except (RunawayError, SimulationError) as exc:
         print(f"fearsim: run failed (not stored): {exc}", file=sys.stderr)
         sys.exit(3)
     print(path, flush=True)
@@ -128,7 +132,7 @@ def main() -> None:
     from experiments.cli.run_info import answer_early
 
     answer_early(sys.argv[1:])  # --version, --preview: answered before Hydra starts
-    _hydra_main()
+    run_until_signal(_hydra_main)
 
 
 if __name__ == "__main__":

@@ -62,7 +62,7 @@ def provenance(device: str, seed: int, wall_time_s: float, rid: str, timings: di
 
     import model
 
-    return {
+    prov = {
         "fearsim_version": model.__version__,
         "brian2_version": brian2.__version__,
         "numpy_version": numpy.__version__,
@@ -78,6 +78,11 @@ def provenance(device: str, seed: int, wall_time_s: float, rid: str, timings: di
         "timings_json": json.dumps(timings),
         "created_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
+    if device == "cpp_standalone":  # the compiler and the CPU target it built for
+        from experiments.io.build_cache import toolchain_info
+
+        prov["toolchain_json"] = json.dumps(toolchain_info(), sort_keys=True)
+    return prov
 
 
 def write_atomic(path: Path, ds: xr.Dataset, groups: dict | None = None) -> Path:
