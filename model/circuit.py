@@ -25,16 +25,23 @@ files per Brian2 object; 45 projection objects took 5 minutes to compile):
   model/inputs.py);
 * four ``Synapses`` objects: input->neuron static, input->neuron plastic,
   neuron->neuron excitatory, neuron->neuron inhibitory; every projection of
-  the config is a block of synapses inside one of them. Candidate synapses
+  the config is part of one of them (each synapse holds its projection's
+  index, ``projection``). Candidate synapses
   (model/synaptogenesis.py) are a fifth.
 
-Connectivity is drawn in numpy from ``network.wiring_seed`` with a fixed
-in-degree per projection: k = round(p x N_pre at scale 1), capped at the
-scaled N_pre, so a neuron's input statistics do not change with
-``network.scale`` and a tiny test network behaves like the full one. Drawing
-it here, not in the binary, makes the wiring identical on every device and
-fixes the number of synapses before the build, so ``run_args`` can replace
-any per-synapse array without recompiling.
+Each subject draws its own connectivity: the binary draws the synapses of
+every projection from the run's seed (``simulation.seed``, a run-time value),
+so every subject of a sweep is differently wired and one build serves them
+all. Each (pre, post) pair of a projection is connected independently with
+probability k / N_pre, k = round(p x N_pre at scale 1) capped at the scaled
+N_pre: a neuron's expected in-degree, and so its input statistics, do not
+change with ``network.scale`` (a tiny test network behaves like the full
+one), while in-degrees and per-projection synapse counts vary from subject
+to subject (binomially) as in an animal. A drawn synapse takes its
+projection's values (weights, initial efficacy) in a one-step run before the
+protocol. The candidate synapses of synaptogenesis are a fixed pool of sites
+(``network.wiring_seed``), of which each subject's seed picks the ones
+present at the start.
 
 A Brian2 object runs in one network only, but a CodeRunner needs only its
 group's arrays, so the slow network updates variables of groups that live
@@ -731,22 +738,19 @@ BUILD_STEPS = (create_timed_arrays, create_groups, create_synapses, create_slow_
                create_monitors)
 
 
-def build(cfg, circuit_plan: CircuitPlan, defer_values: bool = False,
-          before_synapses=None) -> Circuit:
+def build(cfg, circuit_plan: CircuitPlan, defer_values: bool = False) -> Circuit:
     """Create every Brian2 object of one run; nothing is run here.
 
     With ``defer_values`` (C++ standalone), run-time values are collected in
     ``circuit.values`` instead of being set (see :class:`RunTimeValues`).
     The synapses are drawn when they are created (in C++ standalone: where
-    the binary reaches them, before any run): random generators seeded later
-    would give every subject the same wiring. ``before_synapses`` (no
-    arguments) runs just before, for a caller that seeds them in the
-    generated code.
+    the binary reaches them, before any run), from Brian2's generators: seed
+    them before calling this (``brian2.seed``, or in standalone
+    :func:`model.standalone.seed_from_run_args`), or every subject's wiring
+    is drawn from an arbitrary seed.
     """
     circuit = Circuit(plan=circuit_plan, values=RunTimeValues(defer_values))
     for step in BUILD_STEPS:
-        if step is create_synapses and before_synapses is not None:
-            before_synapses()
         step(cfg, circuit)
     reuse_code_objects(circuit.fast_objects + circuit.slow_objects)
     return circuit

@@ -110,10 +110,12 @@ def run(cfg: FearsimConfig, progress=None, build=None) -> Outcome:
         session = open_device(cfg, resolve_device(cfg.simulation.device), build)
         try:
             inputs = protocol_inputs(cfg)
+            if session.standalone:
+                # before the circuit: the binary draws the wiring from this seed
+                session.seed = standalone.seed_from_run_args()
             c = circuit_mod.build(cfg, circuit_mod.plan(cfg, inputs.schedule, inputs.timelines),
                                   defer_values=session.standalone)
             if session.standalone:
-                session.seed = standalone.seed_from_run_args()
                 c.fast_objects.append(session.seed)
             t_runs = time.perf_counter()
             fast, slow = run_protocol(cfg, c, inputs.schedule, session, say)
