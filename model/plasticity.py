@@ -123,16 +123,36 @@ dt_cons : second (shared, constant)
 # (No "ca_old = ca" temporary: on the numpy target that is an alias of the
 # array that "ca += ..." then changes in place.) ``GATE`` is 1, or
 # ``exists`` for candidate synapses (absent ones do not learn).
-_RHO_UPDATE = """
+_TIME_ABOVE = """
 t_p = tau_ca*log_time_above(ca, ca + dca, theta_p)
-t_d = tau_ca*log_time_above(ca, ca + dca, theta_d)
+t_d = tau_ca*log_time_above(ca, ca + dca, theta_d)"""
+_RHO_UPDATE = _TIME_ABOVE + """
 rho = clip(rho + GATE*learn*clip(plasticity_base_post + shock_gain_post*shock(t), 0, 1e9)*(gamma_p*(1 + protein_gain*(protein_post - 1))*(1 - rho)*t_p - gamma_d*rho*t_d)/tau_rho, 0, 1)
 ca += dca
 """
 
 
-def exc_on_pre(release: str = "1", plastic: bool = False, gate: str = "1") -> str:
-    """on_pre code of an excitatory synapse; ``release`` scales transmission."""
+# The same update for the three-factor rule (model/teacher.py): the change the
+# calcium rule asks for is applied at once only at the population's
+# error-free rate (``plasticity_base``) and is also added to an eligibility
+# trace, which the prediction error turns into a change when it arrives.
+_RHO_UPDATE_ELIGIBLE = _TIME_ABOVE + """
+dh = GATE*(gamma_p*(1 + protein_gain*(protein_post - 1))*(1 - rho)*t_p - gamma_d*rho*t_d)/tau_rho
+rho = clip(rho + learn*clip(plasticity_base_post + shock_gain_post*shock(t), 0, 1e9)*dh, 0, 1)
+elig += dh
+ca += dca
+"""
+
+def _rho_update(gate: str, eligible: bool) -> str:
+    return (_RHO_UPDATE_ELIGIBLE if eligible else _RHO_UPDATE).replace("GATE", gate)
+
+
+def exc_on_pre(release: str = "1", plastic: bool = False, gate: str = "1",
+               eligible: bool = False) -> str:
+    """on_pre code of an excitatory synapse; ``release`` scales transmission.
+
+    ``eligible``: the three-factor form of the rule (an eligibility trace
+    the prediction error converts; model/teacher.py)."""
     eff = "(w_min_frac + (1 - w_min_frac)*rho)" if plastic else "1"
     code = f"""
 g_ampa_post += w_ampa*{eff}*{release}
@@ -142,14 +162,14 @@ g_nmda_post += w_nmda*{eff}*{release}
         code += """
 glu += 1
 dca = ca_amp_pre_spike*nmda_avail_post*B_post*""" + nmda.reference_block_inverse("Mg_post") + """
-""" + _RHO_UPDATE.replace("GATE", gate)
+""" + _rho_update(gate, eligible)
     return code
 
 
-def plastic_on_post(gate: str = "1") -> str:
+def plastic_on_post(gate: str = "1", eligible: bool = False) -> str:
     return """
 dca = ca_amp_post_spike*nmda_avail_post*glu
-""" + _RHO_UPDATE.replace("GATE", gate)
+""" + _rho_update(gate, eligible)
 
 
 PLASTIC_ON_POST = plastic_on_post()
@@ -166,6 +186,46 @@ captured = e_early*(1 - exp(-k_capture*cons_drive_post*dt_cons))
 rho_stable = rho_stable + captured
 rho = rho_stable + (e_early - captured)*exp(-dt_cons/tau_early)
 """
+
+
+# Consolidated changes that do not last: where the postsynaptic population's
+# consolidated_decay_days is > 0, the consolidated efficacy also relaxes to
+# the synapse's initial efficacy rho_rest over days, and the early change
+# rides on it. Persistence of long-term potentiation depends on how it was
+# induced: weakly induced late LTP decays over days, strongly induced LTP
+# lasts months (Abraham 2003 Phil Trans R Soc B; Abraham et al. 2002
+# J Neurosci). Extinction memory, learnt without shocks, is the weaker trace
+# and recovers with time (spontaneous recovery: Quirk 2002 Learn Mem;
+# Rescorla 2004 Learn Mem); fear memory in LA is not forgotten (its
+# populations keep 0).
+CONSOLIDATION_WITH_DECAY_CODE = """
+e_early = rho - rho_stable
+captured = e_early*(1 - exp(-k_capture*cons_drive_post*dt_cons))
+rho_stable = rho_stable + captured
+rho_stable = rho_rest + (rho_stable - rho_rest)*exp(-decay_rate_post*dt_cons)
+rho = rho_stable + (e_early - captured)*exp(-dt_cons/tau_early)
+"""
+DECAY_SYNAPSE_VARIABLES = """
+rho_rest : 1 (constant)
+"""
+DECAY_NEURON_VARIABLES = """
+decay_rate : 1/second (constant)
+"""
+
+
+def consolidated_decay(populations) -> bool:
+    """Whether any population forgets its consolidated changes (structural)."""
+    return any(p.consolidated_decay_days > 0 for p in populations.values())
+
+
+def decay_rates(populations, sizes):
+    """Per-neuron decay rate (1/s) of consolidated changes onto each population."""
+    import numpy as np
+
+    return np.concatenate([
+        np.full(sizes[name], 1.0 / (pop.consolidated_decay_days * 86400.0)
+                if pop.consolidated_decay_days > 0 else 0.0)
+        for name, pop in populations.items()])
 
 
 def plastic_values(pl, dt_cons_s: float) -> dict:

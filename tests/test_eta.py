@@ -107,7 +107,7 @@ def test_sweep_progress_prints_the_eta_after_a_job(tmp_path, capsys):
 
     records = simulate_pool(2, 4, cost=25.0, compile_s=60.0)
     t0 = 1_000_000.0
-    sweeps.write_sweep_json(tmp_path, {"started": t0, "total": 4, "jobs": []})
+    sweeps.add_invocation(tmp_path, {"started": t0, "total": 4, "jobs": []})
     for r in records[:2]:
         sweeps.append_manifest(tmp_path, {**r, "path": None, "time_start": t0 + r["time_start"],
                                           "time": t0 + r["time"]})

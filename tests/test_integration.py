@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
+from experiments.io import build_cache
 from model import simulate
 from model.readout import RunawayError
 
@@ -24,7 +25,8 @@ def runtime_run(compose):
 @pytest.fixture(scope="module")
 def standalone_runs(compose, shared_build_cache):
     cfg = compose(TINY + ["simulation.device=cpp_standalone"])
-    return simulate.run(cfg), simulate.run(cfg)
+    return (build_cache.run_cached(cfg, root=shared_build_cache),
+            build_cache.run_cached(cfg, root=shared_build_cache))
 
 
 def test_same_seed_gives_identical_results(standalone_runs):
@@ -46,19 +48,19 @@ def test_conditioning_raises_the_cem_cs_response(device, runtime_run, standalone
     assert float(w.isel(session=1)) > float(w.isel(session=0))
 
 
-def test_nmda_block_during_conditioning_prevents_cs_la_potentiation(compose):
+def test_nmda_block_during_conditioning_prevents_cs_la_potentiation(compose, shared_build_cache):
     cfg = compose(TINY + ["simulation.device=cpp_standalone", "protocol.block.occupancy=0.95",
                           "protocol.block.sessions=[1]", "protocol.block.regions=[LA]"])
-    ds = simulate.run(cfg).summary
+    ds = build_cache.run_cached(cfg, root=shared_build_cache).summary
     w = ds.weight_end.sel(pathway="cs_la")
     assert float(w.isel(session=1)) <= float(w.isel(session=0)) + 1e-3
 
 
-def test_runaway_activity_is_reported_not_stored(compose):
+def test_runaway_activity_is_reported_not_stored(compose, shared_build_cache):
     cfg = compose(TINY + ["simulation.device=cpp_standalone", "network.background_rate_Hz=40000",
                           "readout.rate_ceiling_Hz=50"])
     with pytest.raises(RunawayError, match="runaway"):
-        simulate.run(cfg)
+        build_cache.run_cached(cfg, root=shared_build_cache)
 
 
 def test_standalone_cli_writes_results_file_and_figure(tmp_path):

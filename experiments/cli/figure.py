@@ -94,7 +94,8 @@ def run_figures(names: list[str], quick: bool, seeds: int | None, jobs: int,
                f"({time.time() - t0:.0f} s)")
     errors = runner.execute_missing(all_specs, jobs)
     # runaway activity is a result of the model (a FAIL line), any other failure an error
-    rc = 1 if any(not e.startswith("RunawayError") for e in errors.values()) else 0
+    runaway = {s.run_id for s in all_specs if runner.runaway_marker(s).exists()}
+    rc = 1 if any(rid not in runaway for rid in errors) else 0
     for n in names:
         print(f"== {n}: {mods[n].TITLE}", flush=True)
         try:

@@ -38,8 +38,8 @@ def plan(module, quick: bool, n: int | None, runs_dir: Path) -> list[RunSpec]:
     """Every run of one figure, with its run id and results path."""
     import copy
 
-    from experiments.cli.run import result_path
     from experiments.config_store import compose, plain
+    from experiments.execute import result_path
     from experiments.io.store import run_id
 
     n = n or module.n_seeds(quick)
@@ -72,14 +72,17 @@ def _worker(overrides: list[str]) -> str:
 
     os.environ.setdefault("MPLBACKEND", "Agg")
     with contextlib.redirect_stdout(sys.stderr):
-        from experiments.cli.run import execute
         from experiments.config_store import compose
+        from experiments.execute import execute
 
         return str(execute(compose(overrides)))
 
 
 def execute_missing(specs: list[RunSpec], jobs: int = 1) -> dict[str, str]:
     """Run every spec whose results file is missing; returns {run id: error} of failures."""
+    from experiments.io import store
+    from model.readout import RunawayError
+
     unique: dict[str, RunSpec] = {}
     for s in specs:
         unique.setdefault(s.run_id, s)
@@ -88,7 +91,8 @@ def execute_missing(specs: list[RunSpec], jobs: int = 1) -> dict[str, str]:
         mark = runaway_marker(s)
         if not s.path.exists() and mark.exists():
             errors[s.run_id] = json.loads(mark.read_text())["error"]
-    todo = [s for s in unique.values() if not s.path.exists() and s.run_id not in errors]
+    todo = [s for s in unique.values()
+            if store.verify_run(s.path, s.run_id) is not None and s.run_id not in errors]
     log(f"{len(unique)} runs, {len(unique) - len(todo) - len(errors)} finished, "
         f"{len(errors)} stopped earlier for runaway activity, {len(todo)} to run "
         f"on {jobs} process(es)")
@@ -109,7 +113,7 @@ def execute_missing(specs: list[RunSpec], jobs: int = 1) -> dict[str, str]:
                 status = "done"
             except Exception as exc:  # a failed run is reported; the rest goes on
                 errors[s.run_id] = f"{exc.__class__.__name__}: {exc}"
-                if exc.__class__.__name__ == "RunawayError":
+                if isinstance(exc, RunawayError):
                     runaway_marker(s).write_text(json.dumps(
                         {"run_id": s.run_id, "overrides": s.overrides,
                          "error": errors[s.run_id]}))
