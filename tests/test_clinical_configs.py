@@ -51,3 +51,17 @@ def test_follow_ups_1_to_56_days_after_the_last_exposure(exposure):
 def test_the_saline_arm_is_the_same_protocol_without_doses(compose):
     cfg = compose(["experiment=ketamine_assisted_exposure", "pharmacology.doses=[]"])
     assert cfg.pharmacology.doses == [] and len(cfg.protocol.sessions) == 15
+
+
+def test_dissociation_probes_bracket_one_infusion(compose):
+    cfg = compose(["experiment=dissociation_probe"])
+    starts = build_schedule(cfg.protocol).session_abs_h
+    (infusion,) = administration_times_h(cfg.pharmacology, starts)
+    minutes = (starts - infusion) * 60
+    np.testing.assert_allclose(minutes, [-15, 10, 20, 30, 40, 60, 80, 120, 160, 280], atol=0.01)
+    dose = cfg.pharmacology.doses[0]
+    assert (dose.route, dose.infusion_min, cfg.pharmacology.species) == \
+        ("iv_infusion", 40.0, "human")
+    # the baseline probe ends before the drug starts; none carries a tone or a shock
+    assert minutes[0] + cfg.protocol.sessions[0].real_duration_min <= 0
+    assert not any(s.cs or s.us for s in cfg.protocol.sessions)

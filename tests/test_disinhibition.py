@@ -89,7 +89,7 @@ def _small_network_rates(tonic_nS, occ_e, occ_i, seed=3, settle_s=0.1, measure_s
     """
     import brian2 as b2
 
-    from model import neurons
+    from model import neurons, poisson
 
     b2.set_device("runtime")
     b2.prefs.codegen.target = "numpy"
@@ -98,7 +98,7 @@ def _small_network_rates(tonic_nS, occ_e, occ_i, seed=3, settle_s=0.1, measure_s
     b2.seed(seed)
     ns = {"opto": b2.TimedArray(np.zeros((1, 2)) * b2.pA, dt=1 * b2.second),
           "shock": b2.TimedArray([0.0], dt=1 * b2.second),
-          "poisson_interval": neurons.poisson_interval_function()}
+          **poisson.functions()}
     eqs = (disinhibition.neuron_equations(neurons.NEURON_EQS)
            + "tau_activity : second (shared, constant)\n")
     g = b2.NeuronGroup(100, eqs, threshold=neurons.THRESHOLD, reset=neurons.RESET,
@@ -106,15 +106,16 @@ def _small_network_rates(tonic_nS, occ_e, occ_i, seed=3, settle_s=0.1, measure_s
     for _, code, dt_s, when in neurons.regular_updates("small", 0.005):
         g.run_regularly(code, dt=None if dt_s is None else dt_s * b2.second, when=when)
     principal, interneurons = g[:80], g[80:]
-    g.C, g.gL, g.EL, g.Vt, g.Vr = 200 * b2.pF, 10 * b2.nS, -70 * b2.mV, -50 * b2.mV, -60 * b2.mV
-    interneurons.C = 100 * b2.pF  # fast-spiking: smaller, faster cells
-    g.tref, g.tau_ad, g.nmda_scale, g.bg_w = 2 * b2.ms, 200 * b2.ms, 1.0, 1 * b2.nS
+    g.inv_C, g.gL, g.EL = 1 / (200 * b2.pF), 10 * b2.nS, -70 * b2.mV
+    g.Vt, g.Vr = -50 * b2.mV, -60 * b2.mV
+    interneurons.inv_C = 1 / (100 * b2.pF)  # fast-spiking: smaller, faster cells
+    g.tref, g.inv_tau_ad, g.nmda_scale, g.bg_w = 2 * b2.ms, 1 / (200 * b2.ms), 1.0, 1 * b2.nS
     g.tau_activity = 10 * b2.second
     interneurons.population = 1
     g.E_ampa = g.E_nmda = 0 * b2.mV
     g.E_gaba = -70 * b2.mV
     g.tau_ampa, g.tau_gaba, g.tau_nmda, g.Mg = 2 * b2.ms, 8 * b2.ms, 100 * b2.ms, 1 * b2.mM
-    g.bg_isi = 1 / (1800 * b2.Hz)
+    g.bg_rate, g.noise_seed = 1800 * b2.Hz, seed
     g.v = "-70*mV + rand()*15*mV"
     principal.nmda_avail = 1 - occ_e
     interneurons.nmda_avail = 1 - occ_i

@@ -12,6 +12,7 @@ from experiments.analysis.dissociation import (
     disinhibition_index,
     gamma_power,
     population_rate,
+    probe_time_course,
     time_to_baseline,
 )
 
@@ -84,3 +85,56 @@ def test_time_to_baseline_of_an_exponential_decay():
     assert time_to_baseline(t, x, 1.0, tol, end) == pytest.approx(expected, abs=2e-3)
     assert math.isnan(time_to_baseline(t, x + 1.0, 1.0, tol, end))  # never back
     assert time_to_baseline(t, np.ones_like(t), 1.0, tol, end) == pytest.approx(end, abs=1e-3)
+
+
+def _stored_run(path, rates_by_session, trial_s=4.0, n_trials=5, sizes=None):
+    """A results file with the fields probe_time_course reads: spikes of
+    regular trains at the given rate (Hz) per session, populations IL_E, PL_E
+    and LA_E (LA at 50 Hz throughout, which the proxy must ignore)."""
+    import xarray as xr
+    import yaml
+
+    sizes = sizes or {"LA_E": 4, "IL_E": 6, "PL_E": 4}
+    names = list(sizes)
+    n_sessions = len(rates_by_session)
+    trial_start = np.arange(n_sessions * n_trials) * trial_s
+    session_of_trial = np.repeat(np.arange(n_sessions), n_trials)
+    per_neuron = []
+    for name in names:
+        for _ in range(sizes[name]):
+            spikes = []
+            for s, rate in enumerate(rates_by_session):
+                r = 50.0 if name == "LA_E" else rate
+                t0, t1 = s * n_trials * trial_s, (s + 1) * n_trials * trial_s
+                spikes.append(np.arange(t0, t1, 1.0 / r) + 0.5 / r)
+            per_neuron.append(np.concatenate(spikes))
+    summary = xr.Dataset(
+        coords={"population": names, "population_size": ("population", list(sizes.values())),
+                "session": np.arange(n_sessions),
+                "session_time_h": ("session", np.arange(n_sessions) * 0.5),
+                "trial": np.arange(trial_start.size),
+                "session_of_trial": ("trial", session_of_trial),
+                "trial_start_s": ("trial", trial_start)},
+        attrs={"config_yaml": yaml.safe_dump({"protocol": {"trial_s": trial_s}})})
+    pop_of = np.repeat(np.arange(len(names)), list(sizes.values()))
+    spikes = xr.Dataset(
+        {"spike_time": ("spike", np.concatenate(per_neuron).astype(np.float32)),
+         "spike_count": ("neuron", np.array([t.size for t in per_neuron], np.int32)),
+         "neuron_population": ("neuron", pop_of.astype(np.int16))},
+        coords={"population": names})
+    summary.to_netcdf(path, engine="h5netcdf")
+    spikes.to_netcdf(path, group="spikes", mode="a", engine="h5netcdf")
+    return path
+
+
+def test_probe_time_course_reads_rates_and_ratios_from_a_stored_run(tmp_path):
+    path = _stored_run(tmp_path / "run.nc", [5.0, 10.0, 7.5])
+    course = probe_time_course(path)
+    np.testing.assert_allclose(course["rate_Hz"], [5.0, 10.0, 7.5], rtol=1e-3)
+    np.testing.assert_allclose(course["disinhibition_index"], [1.0, 2.0, 1.5], rtol=1e-3)
+    np.testing.assert_allclose(course["session_time_h"], [0.0, 0.5, 1.0])
+    assert course["gamma_ratio"][0] == 1.0 and np.all(np.isfinite(course["gamma_power"]))
+    only_la = probe_time_course(path, populations=("LA_E",))
+    np.testing.assert_allclose(only_la["rate_Hz"], 50.0, rtol=1e-3)
+    with pytest.raises(ValueError, match="population='CeM'"):
+        probe_time_course(path, populations=("CeM",))

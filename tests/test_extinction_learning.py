@@ -147,10 +147,10 @@ def _three_factor(error, gain_neg=0.0, gain_pos=0.0, nmda_avail=1.0, c_pre=3.0, 
     ns = {"teach_table": b2.TimedArray(table, dt=STIM_DT_S * b2.second), "shock": shock}
     post = neurons.neuron_group(1, synaptogenesis.NEURON_CHAIN_VARS + teacher.NEURON_VARIABLES,
                                 {"opto": opto, "shock": shock}, name="tf_post")
-    post.C, post.gL = 200 * b2.pF, 10 * b2.nS
+    post.inv_C, post.gL = 1 / (200 * b2.pF), 10 * b2.nS
     post.EL = post.v = -50 * b2.mV
     post.Vt, post.Vr, post.tref = -40 * b2.mV, -60 * b2.mV, 2 * b2.ms
-    post.tau_ad, post.nmda_scale, post.Mg = 100 * b2.ms, 1.0, 1 * b2.mM
+    post.inv_tau_ad, post.nmda_scale, post.Mg = 1 / (100 * b2.ms), 1.0, 1 * b2.mM
     post.tau_ampa = post.tau_gaba = post.tau_nmda = 5 * b2.ms
     post.tau_activity = 10 * b2.second
     post.nmda_avail, post.protein, post.plasticity_base = nmda_avail, 1.0, base
@@ -165,7 +165,7 @@ def _three_factor(error, gain_neg=0.0, gain_pos=0.0, nmda_avail=1.0, c_pre=3.0, 
                               "teach": teacher.TEACH_ON_PRE},
                       on_post=plasticity.plastic_on_post(eligible=True),
                       on_event={"pre": "spike", "teach": event_name}, method="exact",
-                      namespace=ns, name="tf_syn")
+                      namespace={**ns, **plasticity.functions()}, name="tf_syn")
     syn.connect()
     syn.w_ampa = syn.w_nmda = 0 * b2.nS  # the postsynaptic voltage stays clamped
     for var, value in plasticity.plastic_values(_plasticity(C_pre=c_pre, C_post=0.0),

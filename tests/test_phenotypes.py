@@ -134,3 +134,17 @@ def test_bad_phenotype_name_exits_2_with_one_line(tmp_path):
     assert len(lines) == 1 and "phenotype" in lines[0], run.stderr
     assert "chronic_stress" in lines[0] or "did you mean" in lines[0]
     assert not (tmp_path / "results").exists()
+
+
+def test_a_cohort_can_vary_a_phenotype_mechanism_per_subject(compose):
+    """Virtual patients differ in how strongly the phenotype's mechanism acts
+    (experiments/analysis/cohorts.py jitters any numeric key)."""
+    from experiments.analysis import cohorts
+
+    key = "phenotype.excitatory_input_scale.IL_E"
+    subjects = cohorts.subjects(4, {key: 0.2}, ["phenotype=chronic_stress"])
+    values = [s[key] for s in subjects]
+    assert len(set(values)) == 4 and all(0.3 < v < 1.5 for v in values)
+    cfg = compose(["phenotype=chronic_stress", f"{key}={values[0]}"])
+    built = phenotypes.apply(cfg).network.projections["ctxA_il"].w_ampa_nS
+    assert built == pytest.approx(cfg.network.projections["ctxA_il"].w_ampa_nS * values[0])

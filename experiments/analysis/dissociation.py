@@ -14,12 +14,18 @@ JAMA Psychiatry). The proxy has two parts, both from spikes:
   signal, the model's stand-in for a local field potential) in 30-80 Hz.
 
 :func:`time_to_baseline` reads how long after the end of an infusion a proxy
-needs to come back. Pure numpy and scipy; no simulation.
+needs to come back, and :func:`probe_time_course` computes both parts for
+every session of a stored run (``experiment=dissociation_probe``: short probe
+sessions before, during and after an infusion). No simulation here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 import numpy as np
+import xarray as xr
 from scipy.signal import welch
 
 GAMMA_BAND_HZ = (30.0, 80.0)
@@ -90,3 +96,62 @@ def time_to_baseline(times_h, values, baseline: float, tolerance: float,
         return float(t[later][0])
     last_out = np.flatnonzero(outside)[-1]
     return float(t[last_out + 1]) if last_out + 1 < t.size else float("nan")
+
+
+def population_spike_times(spikes: xr.Dataset, population: str) -> np.ndarray:
+    """Spike times (s) of one population from a results file's spikes group
+    (CF contiguous ragged array: spike_time ordered by neuron, spike_count
+    per neuron)."""
+    names = [str(p) for p in spikes["population"].values]
+    if population not in names:
+        raise ValueError(f"population={population!r} is not allowed: one of {names}")
+    counts = spikes["spike_count"].values.astype(np.int64)
+    ends = np.cumsum(counts)
+    mine = np.flatnonzero(spikes["neuron_population"].values == names.index(population))
+    times = spikes["spike_time"].values.astype(float)
+    return np.concatenate([times[e - c:e] for e, c in zip(ends[mine], counts[mine],
+                                                           strict=True)] or [np.zeros(0)])
+
+
+def probe_time_course(path: str | Path, populations: Sequence[str] = ("IL_E", "PL_E"),
+                      baseline_session: int = 0, trial_s: float | None = None) -> xr.Dataset:
+    """The dissociation proxy in every session of a stored run.
+
+    Per session: the mean rate (Hz) of `populations` together, its ratio to
+    `baseline_session`'s (disinhibition index), the 30-80 Hz power of their
+    population rate and its ratio to baseline, and the session's start on the
+    protocol clock (h). The window of a session runs from its first trial's
+    start to its last trial's end (``protocol.trial_s``, from the stored
+    config unless given).
+    """
+    import yaml
+
+    path = Path(path)
+    with xr.open_dataset(path, engine="h5netcdf") as ds:
+        summary = ds.load()
+    with xr.open_dataset(path, group="spikes", engine="h5netcdf") as sp:
+        spikes = sp.load()
+    if trial_s is None:
+        trial_s = float(yaml.safe_load(summary.attrs["config_yaml"])["protocol"]["trial_s"])
+    sizes = dict(zip([str(p) for p in summary["population"].values],
+                     summary["population_size"].values.astype(int), strict=True))
+    times = np.concatenate([population_spike_times(spikes, p) for p in populations])
+    n = int(sum(sizes[p] for p in populations))
+    session = summary["session_of_trial"].values
+    start = summary["trial_start_s"].values
+    sessions = summary["session"].values
+    rate, gamma = np.zeros(sessions.size), np.zeros(sessions.size)
+    for k, s in enumerate(sessions):
+        t0, t1 = start[session == s].min(), start[session == s].max() + trial_s
+        inside = times[(times >= t0) & (times < t1)]
+        rate[k] = inside.size / (n * (t1 - t0))
+        gamma[k] = gamma_power(inside, n, t0, t1)
+    base = int(np.flatnonzero(sessions == baseline_session)[0])
+    return xr.Dataset(
+        {"rate_Hz": ("session", rate, {"units": "Hz"}),
+         "disinhibition_index": ("session", rate / rate[base]),
+         "gamma_power": ("session", gamma, {"units": "Hz2", "band_Hz": "30-80"}),
+         "gamma_ratio": ("session", gamma / gamma[base])},
+        coords={"session": sessions, "session_time_h": ("session",
+                                                        summary["session_time_h"].values)},
+        attrs={"populations": ",".join(populations)})

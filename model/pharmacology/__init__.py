@@ -4,7 +4,8 @@ Pure numpy: no Brian2, no Hydra. Functions take the typed dataclasses of
 :mod:`model.pharmacology.schema` (``cfg.pharmacology`` of a run).
 
 * :mod:`~model.pharmacology.agents`: an agent's parameters and the built-in
-  table (ketamine, CPP, APV, MK-801; PK per species, IC50 per cell class);
+  table (ketamine, esketamine, CPP, APV, MK-801; PK per species, IC50 per cell
+  class);
 * :mod:`~model.pharmacology.schema`: doses and the pharmacology config;
 * :mod:`~model.pharmacology.kinetics`: plasma and effect-site concentration
   of a dose, in closed form;
