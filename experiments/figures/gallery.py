@@ -16,7 +16,7 @@ from pathlib import Path
 
 import xarray as xr
 
-from experiments.figures import by_name
+from experiments.figures import HELD_OUT, by_name
 
 ROOT = Path(__file__).resolve().parents[2]
 START, END = "<!-- gallery:start -->", "<!-- gallery:end -->"
@@ -34,26 +34,35 @@ def entry(module, data: xr.Dataset | None) -> str:
         n_pass = sum(c["status"] == "PASS" for c in checks)
         mode = "quick mode: network.scale 0.1, short protocols" \
             if int(data.attrs.get("quick", 0)) else "default scale"
-        commits = data.attrs.get("run_git_commits", "not recorded (figure data before session 2)")
-        lines += ["", f"Patterns ({mode}; {data.attrs.get('n_per_group', '')}; runs from "
-                  f"commit {commits}): {n_pass}/{len(checks)} PASS"]
+        commits = data.attrs.get("run_git_commits", "not recorded")
+        design = data.attrs.get("design", "")
+        design = f"{design}-subject design; " if design else ""
+        lines += ["", f"Patterns ({mode}; {design}{data.attrs.get('n_per_group', '')}; runs "
+                  f"from commit {commits}): {n_pass}/{len(checks)} PASS"]
         lines += [f"- {c['status']} {c['pattern']}: {c['measured']} (target {c['target']})"
-                  for c in checks]
+                  + (f" [{c['test']}, Holm p={c['p_holm']:.3g}]" if c.get("p_holm") is not None
+                     else "") for c in checks]
     lines.append("")
     return "\n".join(lines)
 
 
-def section(entries: list[str]) -> str:
+def section(entries: list[str], held_out: list[str]) -> str:
     head = ("## Figure gallery\n\n" + START + "\n"
             "Regenerate: `fearsim-figure all --jobs 2` (or `--quick`), then "
-            "`fearsim-figure gallery`. Each figure checks its expected patterns of "
-            "MODEL.md section 7 and prints PASS or FAIL with n, mean ± SEM, the test, "
-            "its p value and an effect size; the numbers below are from the figure data "
-            "files the images were drawn from. Where they say quick mode (scale 0.1, "
-            "short protocol, 2-3 subjects) they are a smoke test of the pipeline, not "
-            "the model's result: see \"Calibration status\" for the default model at "
-            "full scale.\n\n")
-    return head + "\n".join(entries) + END + "\n"
+            "`fearsim-figure gallery`. Each figure checks the expected patterns of its "
+            "section of docs/experiments.md and prints PASS or FAIL with n, mean ± SEM, the "
+            "test, its p value (Holm-corrected within the figure) and an effect size; the "
+            "numbers below are from the figure data files the images were drawn from. "
+            "Figures run on evaluation subjects, apart from the calibration subjects. Where "
+            "they say quick mode (scale 0.1, short protocol, 2-3 subjects) they are a smoke "
+            "test of the pipeline, not the model's result.\n\n")
+    tail = ""
+    if held_out:
+        tail = ("### Held-out validation\n\n"
+                "Experiments that no calibration used, run with every parameter frozen "
+                "(docs/experiments.md, section 10); reported apart from the targets above.\n\n"
+                + "\n".join(held_out))
+    return head + "\n".join(entries) + tail + END + "\n"
 
 
 def update_readme(text: str, new_section: str) -> str:
@@ -74,7 +83,7 @@ def main(results: Path = Path("results"), docs: Path | None = None,
     docs = docs or ROOT / "docs" / "figures"
     readme = readme or ROOT / "README.md"
     docs.mkdir(parents=True, exist_ok=True)
-    entries = []
+    entries, held_out = [], []
     for m in by_name().values():
         nc = Path(results) / "figures" / f"{m.NAME}.nc"
         data = None
@@ -91,7 +100,7 @@ def main(results: Path = Path("results"), docs: Path | None = None,
             print(docs / f"{m.NAME}.png")
         else:
             print(f"[gallery] no {nc}; listed without an image", file=sys.stderr)
-        entries.append(entry(m, data))
-    readme.write_text(update_readme(readme.read_text(), section(entries)))
+        (held_out if m.NAME in HELD_OUT else entries).append(entry(m, data))
+    readme.write_text(update_readme(readme.read_text(), section(entries, held_out)))
     print(readme)
     return 0

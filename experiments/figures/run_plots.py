@@ -6,22 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-PHASE_COLOURS = {
-    "habituation": "#d9d9d9", "conditioning": "#fcbba1", "extinction": "#c6dbef",
-    "recall": "#c7e9c0", "renewal": "#fdd0a2",
-}
-
-
-def shade_phases(ax, phases):
-    """Shade consecutive trials of each phase and label them."""
-    start = 0
-    for k in range(1, len(phases) + 1):
-        if k == len(phases) or phases[k] != phases[start]:
-            ax.axvspan(start - 0.5, k - 0.5, color=PHASE_COLOURS.get(phases[start], "#eee"),
-                       alpha=0.6, lw=0)
-            ax.text((start + k - 1) / 2, 1.01, phases[start], transform=ax.get_xaxis_transform(),
-                    ha="center", va="bottom", fontsize=7)
-            start = k
+from experiments.figures.core import shade_phases
 
 
 def plot_run(ds, path: Path) -> Path:
