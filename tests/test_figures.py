@@ -118,9 +118,8 @@ def test_between_design_gives_each_group_its_own_subjects(quick_all):
                          engine="h5netcdf") as ds:
         assert ds.attrs["design"] == "between"
         by_group = {}
-        for item in ds.attrs["subjects"].split():
-            group, seed = item.rsplit("|", 1)
-            by_group.setdefault(group, set()).add(int(seed))
+        for group, seed, _ in json.loads(ds.attrs["runs_json"]):
+            by_group.setdefault(group, set()).add(seed)
     sets = list(by_group.values())
     assert len(sets) == 3 and all(not (a & b) for i, a in enumerate(sets) for b in sets[i + 1:])
 
@@ -131,7 +130,7 @@ def test_figures_use_evaluation_subjects_only(quick_all):
     for name in NAMES:
         with xr.open_dataset(quick_all["results"] / "figures" / f"{name}.nc",
                              engine="h5netcdf") as ds:
-            seeds = [int(item.rsplit("|", 1)[1]) for item in ds.attrs["subjects"].split()]
+            seeds = [seed for _, seed, _ in json.loads(ds.attrs["runs_json"])]
         assert all(s in EVALUATION and s not in CALIBRATION for s in seeds), name
 
 

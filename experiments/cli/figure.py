@@ -28,6 +28,7 @@ analysis failed (the other figures are still made), 2 for a bad command line.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -79,9 +80,9 @@ def make_figure(module, specs, out_dir: Path, quick: bool, design: str,
     fig_data.attrs.update({
         "figure": module.NAME, "title": module.TITLE, "citation": module.CITATION,
         "summary": module.SUMMARY, "quick": int(quick), "design": design,
-        "subjects": " ".join(f"{s.group}|{s.seed}" for s in specs),
         "checks_json": core.checks_attr(checks),
-        "run_ids": " ".join(f"{s.group}|{s.seed}|{s.run_id}" for s in specs),
+        # [[group, subject (seed), run id], ...]
+        "runs_json": json.dumps([[s.group, s.seed, s.run_id] for s in specs]),
         "n_per_group": " ".join(f"{g}={len(v)}" for g, v in data.items()),
         # which model version the runs came from (a reused run keeps its own)
         "run_git_commits": " ".join(sorted({str(ds.attrs.get("git_commit", "unknown"))[:12]

@@ -188,17 +188,19 @@ def equivalence_check(pattern: str, citation: str, a, b, names: tuple[str, str],
 # data helpers
 
 
+def subjects(runs: list[xr.Dataset]):
+    """(subject index, dataset) of a group's runs: the position among the group's
+    subjects (the same animal in every group of a within-subject figure)."""
+    return [(int(ds.attrs.get("subject_index", k)), ds) for k, ds in enumerate(runs)]
+
+
+def n_subjects(data: dict[str, list[xr.Dataset]]) -> int:
+    """Subject slots of a figure: the largest subject index + 1."""
+    return max((i + 1 for v in data.values() for i, _ in subjects(v)), default=0)
+
+
 def _place(data: dict[str, list[xr.Dataset]]) -> tuple[list[str], int]:
-    """Group labels and the subject count: the largest subject index + 1."""
-    labels = list(data)
-    n_sub = max((int(ds.attrs.get("subject_index", k)) + 1 for v in data.values()
-                 for k, ds in enumerate(v)), default=0)
-    return labels, n_sub
-
-
-def _index(ds: xr.Dataset, k: int) -> int:
-    """Position of a run among its group's subjects (the same animal within subjects)."""
-    return int(ds.attrs.get("subject_index", k))
+    return list(data), n_subjects(data)
 
 
 def stack_trials(data: dict[str, list[xr.Dataset]], var: str = "freezing") -> xr.DataArray:
@@ -208,8 +210,8 @@ def stack_trials(data: dict[str, list[xr.Dataset]], var: str = "freezing") -> xr
     n_trial = first.sizes["trial"]
     out = np.full((len(labels), n_sub, n_trial), np.nan)
     for g, lab in enumerate(labels):
-        for k, ds in enumerate(data[lab]):
-            out[g, _index(ds, k)] = ds[var].values
+        for i, ds in subjects(data[lab]):
+            out[g, i] = ds[var].values
     return xr.DataArray(out, dims=("group", "subject", "trial"),
                         coords={"group": labels, "trial": first.trial.values,
                                 "phase": ("trial", first.phase.values.astype(str)),
@@ -222,8 +224,8 @@ def per_subject(data: dict[str, list[xr.Dataset]], fn) -> xr.DataArray:
     labels, n_sub = _place(data)
     out = np.full((len(labels), n_sub), np.nan)
     for g, lab in enumerate(labels):
-        for k, ds in enumerate(data[lab]):
-            out[g, _index(ds, k)] = fn(ds)
+        for i, ds in subjects(data[lab]):
+            out[g, i] = fn(ds)
     return xr.DataArray(out, dims=("group", "subject"), coords={"group": labels})
 
 
@@ -233,8 +235,8 @@ def per_subject_vector(data: dict[str, list[xr.Dataset]], fn, dim: str,
     labels, n_sub = _place(data)
     out = np.full((len(labels), n_sub, len(coord)), np.nan)
     for g, lab in enumerate(labels):
-        for k, ds in enumerate(data[lab]):
-            out[g, _index(ds, k)] = fn(ds)
+        for i, ds in subjects(data[lab]):
+            out[g, i] = fn(ds)
     return xr.DataArray(out, dims=("group", "subject", dim),
                         coords={"group": labels, dim: coord})
 

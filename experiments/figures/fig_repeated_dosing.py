@@ -63,8 +63,8 @@ def analyse(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
     n_sess = ref.sizes["session"]
     sess = np.full((len(data), fz.sizes["subject"], n_sess), np.nan)
     for g, lab in enumerate(data):
-        for s, ds in enumerate(data[lab]):
-            sess[g, int(ds.attrs.get("subject_index", s))] = [
+        for s, ds in core.subjects(data[lab]):
+            sess[g, s] = [
                 metrics.session_value(ds, k) for k in range(n_sess)]
     out = xr.Dataset({"freezing": fz})
     out["session_freezing"] = (("group", "subject", "session"), sess, {"units": "%"})

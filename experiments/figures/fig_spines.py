@@ -57,7 +57,7 @@ def _interp(t, y, grid):
 def analyse(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
     t_dose = next(dose_time_h(ds) for ds in data[DRUG])
     labels = list(data)
-    n_sub = max(len(v) for v in data.values())
+    n_sub = core.n_subjects(data)
     pathways = [str(p) for p in data[DRUG][0].spine_pathway.values]
     sp = np.full((len(labels), n_sub, len(pathways), len(GRID_H)), np.nan)
     formed = np.full_like(sp, np.nan)
@@ -67,7 +67,7 @@ def analyse(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
     chain = {v: np.full((len(labels), n_sub, 2, len(tc0)), np.nan)
              for v in ("bdnf", "mtor", "protein")}
     for g, lab in enumerate(labels):
-        for s, ds in enumerate(data[lab]):
+        for s, ds in core.subjects(data[lab]):
             ts = ds.spine_time_h.values - t_dose
             for k, pw in enumerate(pathways):
                 y = ds.spines.sel(spine_pathway=pw).values.astype(float)
@@ -95,7 +95,7 @@ def analyse(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
     out["spines_formed"] = (dims4, formed, {"long_name": "formations since the dose"})
     elim = np.full_like(sp, np.nan)
     for g, lab in enumerate(labels):
-        for s, ds in enumerate(data[lab]):
+        for s, ds in core.subjects(data[lab]):
             ts = ds.spine_time_h.values - t_dose
             for k, pw in enumerate(pathways):
                 e = ds.spines_eliminated.sel(spine_pathway=pw).values.astype(float)
