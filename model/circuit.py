@@ -1,17 +1,32 @@
 """The prefrontal-amygdala circuit: populations, inputs and projections.
 
 The only module that knows the wiring; it reads it from the config
-(``network.populations``, ``network.inputs``, ``network.projections``).
+(``network.populations``, ``network.inputs``, ``network.projections``,
+``synaptogenesis.pathways``).
+
+A circuit is made in two stages, each an ordered pipeline of small named
+steps (as NEST's ``EI_clustered_network`` builds its network):
+
+* :func:`plan` turns the config into a :class:`CircuitPlan`: plain data
+  (sizes, equations, per-neuron and per-synapse values as SI floats, index
+  arrays). Steps: :data:`PLAN_STEPS`. No Brian2 object exists yet, so the
+  benchmark's plain Brian2 script (experiments/bench) builds the very same
+  network from it.
+* :func:`build` turns a plan into named Brian2 objects, the spiking ones in
+  ``fast_objects`` and the coarse-clock runners and monitors of the
+  intervals in ``slow_objects``. Steps: :data:`BUILD_STEPS`.
 
 Layout, chosen for build and run speed (C++ standalone compiles one set of
 files per Brian2 object; 45 projection objects took 5 minutes to compile):
 
 * one ``NeuronGroup`` holds every population, in config order, each neuron
   carrying its population's parameters; populations are contiguous ranges;
-* one ``NeuronGroup`` holds every input (CS, US, context A / B);
+* one ``NeuronGroup`` holds every input (CS, US, context A / B:
+  model/inputs.py);
 * four ``Synapses`` objects: input->neuron static, input->neuron plastic,
-  neuron->neuron excitatory, neuron->neuron inhibitory. Every projection of
-  the config is a block of synapses inside one of them.
+  neuron->neuron excitatory, neuron->neuron inhibitory; every projection of
+  the config is a block of synapses inside one of them. Candidate synapses
+  (model/synaptogenesis.py) are a fifth.
 
 Connectivity is drawn in numpy from ``network.wiring_seed`` with a fixed
 in-degree per projection: k = round(p x N_pre at scale 1), capped at the
@@ -21,17 +36,9 @@ it here, not in the binary, makes the wiring identical on every device and
 fixes the number of synapses before the build, so ``run_args`` can replace
 any per-synapse array without recompiling.
 
-Inputs (MODEL.md section 2): CS (tone, thalamic), US (shock) and context A / B
-(ventral hippocampus) fire as Poisson processes at rates that follow the
-protocol TimedArray ``stim``. Input neurons carry a presynaptic resource
-(Tsodyks & Markram 1997 depression, ``depression_U`` > 0): for the CS this is
-the NMDA-independent short-term habituation of the tone pathway within a
-session; it recovers in the intervals.
-
-Objects of the spiking sessions go in ``fast_objects``; the coarse-clock
-runners that act during intervals go in ``slow_objects``. A Brian2 object
-runs in one network only, but a CodeRunner needs only its group's arrays, so
-the slow network updates variables of groups that live in the fast one.
+A Brian2 object runs in one network only, but a CodeRunner needs only its
+group's arrays, so the slow network updates variables of groups that live
+in the fast one (docs/model.md, section 1).
 """
 
 from __future__ import annotations
@@ -40,8 +47,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import neurons, plasticity, synaptogenesis
-from .protocol import STIM_CHANNELS, STIM_DT_S, Schedule, occupancy_channels
+from . import inputs, manipulations, neurons, nmda, plasticity, synaptogenesis
+from .protocol import STIM_DT_S, Schedule, shock_trace
 
 
 def scaled(n: int, scale: float) -> int:
@@ -52,20 +59,122 @@ def in_degree(p: float, n_pre_full: int, n_pre: int) -> int:
     return int(min(n_pre, max(1, round(p * n_pre_full))))
 
 
-INPUT_EQS = """
-rate = base_rate + on_rate*stim(t, stim_channel) : Hz
-dx_res/dt = (1 - x_res)/tau_dep : 1
-base_rate : Hz (constant)
-on_rate : Hz (constant)
-dep_U : 1 (constant)
-tau_dep : second (constant)
-tau_dep_slow : second (constant)
-stim_channel : integer (constant)
-dt_slow : second (shared, constant)
-"""
+def layout(named_sizes: dict) -> dict:
+    """Contiguous index ranges, in the order of ``named_sizes``."""
+    out, start = {}, 0
+    for name, n in named_sizes.items():
+        out[name] = slice(start, start + n)
+        start += n
+    return out
+
 
 # which Synapses object a projection belongs to
 SYNAPSE_SETS = ("input_static", "input_plastic", "recurrent_exc", "recurrent_inh")
+
+
+# ---------------------------------------------------------------- protocol tables
+
+@dataclass
+class Timelines:
+    """Everything that changes over the protocol, as arrays on its two axes."""
+
+    stim: np.ndarray  # (steps, stimulus channels) on STIM_DT_S
+    occ_fast: np.ndarray  # (trials, NMDA channels)
+    occ_slow: np.ndarray  # (slow steps, NMDA channels)
+    opto_pA: np.ndarray  # (steps, populations) on STIM_DT_S
+    infusion: np.ndarray  # (slow steps, regions x infusion columns)
+    shock: np.ndarray  # (steps,) on STIM_DT_S
+    channels: list  # NMDA channels: (region, kind)
+    regions: list
+    slow_dt_s: float
+    trial_s: float
+
+
+def timelines(cfg, schedule: Schedule) -> Timelines:
+    """The protocol's arrays: stimuli, occupancy, manipulations, shock trace."""
+    channel_list = nmda.channels(cfg.network.populations)
+    regions = list(dict.fromkeys(p.region for p in cfg.network.populations.values()))
+    slow_dt_h = cfg.plasticity.consolidation_dt_min / 60.0
+    occ_fast, occ_slow = nmda.occupancy(cfg, channel_list, schedule, slow_dt_h)
+    return Timelines(
+        stim=schedule.stim, occ_fast=occ_fast, occ_slow=occ_slow,
+        opto_pA=manipulations.opto_current(cfg, schedule),
+        infusion=manipulations.infusion_levels(cfg, schedule, regions, slow_dt_h),
+        shock=shock_trace(schedule, cfg.plasticity.shock_tau_min, cfg.plasticity.shock_per_us),
+        channels=channel_list, regions=regions, slow_dt_s=slow_dt_h * 3600.0,
+        trial_s=cfg.protocol.trial_s)
+
+
+# ---------------------------------------------------------------- the plan
+
+@dataclass
+class GroupPlan:
+    """One NeuronGroup: equations and values, without Brian2 objects.
+
+    ``run_time`` values (SI floats, per neuron or shared) may differ from run
+    to run of one build (C++ standalone hands them over as ``run_args``);
+    ``fixed`` values are written into the generated script (indices, initial
+    state). ``regular``: run_regularly operations (name, code, dt in s or
+    None for every step, when); ``slow``: slow-network runners (name, code,
+    order).
+    """
+
+    name: str
+    n: int
+    equations: str
+    threshold: str
+    reset: str
+    method: str
+    run_time: dict = field(default_factory=dict)
+    fixed: dict = field(default_factory=dict)
+    regular: list = field(default_factory=list)
+    slow: list = field(default_factory=list)
+
+
+@dataclass
+class SynapsePlan:
+    """One Synapses object: its projections as blocks of index pairs."""
+
+    name: str
+    source: str  # a GroupPlan name
+    target: str
+    model: str
+    on_pre: str
+    on_post: str | None
+    delay_s: float
+    i: np.ndarray
+    j: np.ndarray
+    run_time: dict = field(default_factory=dict)
+    fixed: dict = field(default_factory=dict)
+    slow: list = field(default_factory=list)
+    blocks: dict = field(default_factory=dict)  # projection -> (start, stop)
+
+
+@dataclass
+class CircuitPlan:
+    """Everything the Brian2 objects of one run are made from."""
+
+    timelines: Timelines
+    pop_sizes: dict = field(default_factory=dict)
+    input_sizes: dict = field(default_factory=dict)
+    pop_slices: dict = field(default_factory=dict)
+    input_slices: dict = field(default_factory=dict)
+    groups: dict = field(default_factory=dict)  # name -> GroupPlan
+    synapses: dict = field(default_factory=dict)  # name -> SynapsePlan
+    projection_set: dict = field(default_factory=dict)  # projection -> synapse set
+    candidate_blocks: dict = field(default_factory=dict)  # pathway -> (start, stop)
+    chain_rows: dict = field(default_factory=dict)  # region -> neuron standing for it
+
+    @property
+    def sizes(self) -> dict:
+        return {**self.pop_sizes, **self.input_sizes}
+
+    @property
+    def n_synapses(self) -> dict:
+        out = {name: b - a for s in self.synapses.values() if s.name != "syn_candidates"
+               for name, (a, b) in s.blocks.items()}
+        out.update({f"candidates:{k}": b - a for k, (a, b) in self.candidate_blocks.items()})
+        return out
 
 
 @dataclass
@@ -93,73 +202,15 @@ class Wiring:
                 {k: cat(v) for k, v in self.values.items()})
 
 
-class Values:
-    """Run-time values of one run, applied in one of two ways.
-
-    Runtime devices: set on the objects at once. C++ standalone: kept and
-    handed to the binary as ``run_args`` (``items()``), so the generated code
-    never contains a run-time value and one build serves every run of the
-    same structure (Brian2 applies command-line values over the script's).
-    """
-
-    def __init__(self, defer: bool):
-        self.defer = defer
-        self._items = []
-
-    def set(self, obj, var: str, value) -> None:
-        if self.defer:
-            self._items.append((obj, var, value))
-        else:
-            setattr(obj, var, value)
-
-    def set_timed_array(self, ta, values) -> None:
-        if self.defer:
-            self._items.append((ta, None, values))
-
-    def items(self) -> dict:
-        out = {}
-        for obj, var, value in self._items:
-            out[obj if var is None else getattr(obj, var)] = value
-        return out
+def fixed_in_degree(rng, n_pre: int, n_post: int, k: int, pre_start: int, post_start: int):
+    """Each postsynaptic neuron draws k distinct presynaptic neurons: (i, j)."""
+    pre_idx = np.concatenate([rng.choice(n_pre, size=k, replace=False)
+                              for _ in range(n_post)]) + pre_start
+    post_idx = np.repeat(np.arange(n_post), k) + post_start
+    return pre_idx, post_idx
 
 
-@dataclass
-class Circuit:
-    values: Values = None
-    neurons: object = None
-    inputs: object = None
-    synapses: dict = field(default_factory=dict)  # synapse set -> Synapses
-    wiring: dict = field(default_factory=dict)  # synapse set -> Wiring
-    projection_set: dict = field(default_factory=dict)  # projection -> synapse set
-    pop_slices: dict = field(default_factory=dict)  # population -> slice
-    input_slices: dict = field(default_factory=dict)
-    spike_monitor: object = None
-    weight_monitor: object = None
-    candidates: object = None
-    candidate_blocks: dict = field(default_factory=dict)  # pathway -> (start, stop)
-    candidate_post_region: object = None  # region index of each candidate's target
-    spine_monitor: object = None
-    chain_monitor: object = None
-    chain_rows: dict = field(default_factory=dict)  # region -> monitored neuron
-    regions: list = field(default_factory=list)
-    weight_samples: dict = field(default_factory=dict)  # pathway -> rows of the monitor
-    timed_arrays: dict = field(default_factory=dict)
-    fast_objects: list = field(default_factory=list)
-    slow_objects: list = field(default_factory=list)
-    channels: list = field(default_factory=list)
-    sizes: dict = field(default_factory=dict)
-    n_synapses: dict = field(default_factory=dict)
-
-
-def layout(named_sizes: dict) -> dict:
-    out, start = {}, 0
-    for name, n in named_sizes.items():
-        out[name] = slice(start, start + n)
-        start += n
-    return out
-
-
-def draw_wiring(cfg, sizes: dict, pop_slices: dict, input_slices: dict) -> dict:
+def draw_wiring(cfg, pop_slices: dict, input_slices: dict) -> dict:
     """Fixed in-degree connectivity of every projection, grouped by synapse set."""
     net = cfg.network
     rng = np.random.default_rng(net.wiring_seed)
@@ -169,12 +220,10 @@ def draw_wiring(cfg, sizes: dict, pop_slices: dict, input_slices: dict) -> dict:
         pre_sl = input_slices[prj.pre] if from_input else pop_slices[prj.pre]
         post_sl = pop_slices[prj.post]
         n_pre = pre_sl.stop - pre_sl.start
-        n_post = post_sl.stop - post_sl.start
         n_pre_full = net.inputs[prj.pre].n if from_input else net.populations[prj.pre].n
         k = in_degree(prj.p, n_pre_full, n_pre)
-        pre_idx = np.concatenate([rng.choice(n_pre, size=k, replace=False)
-                                  for _ in range(n_post)]) + pre_sl.start
-        post_idx = np.repeat(np.arange(n_post), k) + post_sl.start
+        pre_idx, post_idx = fixed_in_degree(rng, n_pre, post_sl.stop - post_sl.start, k,
+                                            pre_sl.start, post_sl.start)
         if prj.receptor == "inh":
             key, values = "recurrent_inh", {"w_gaba": prj.w_gaba_nS * 1e-9}
         else:
@@ -191,270 +240,353 @@ def draw_wiring(cfg, sizes: dict, pop_slices: dict, input_slices: dict) -> dict:
     return sets
 
 
-def build(cfg, schedule: Schedule, occ_fast: np.ndarray, occ_slow: np.ndarray,
-          opto_fast: np.ndarray, manip_slow: np.ndarray, shock: np.ndarray,
-          defer_values: bool = False) -> Circuit:
+def plan_layout(cfg, circuit_plan: CircuitPlan, rng) -> None:
+    """Population and input sizes and their index ranges."""
+    net = cfg.network
+    circuit_plan.pop_sizes = {name: scaled(p.n, net.scale)
+                              for name, p in net.populations.items()}
+    circuit_plan.input_sizes = inputs.sizes(net.inputs)
+    circuit_plan.pop_slices = layout(circuit_plan.pop_sizes)
+    circuit_plan.input_slices = layout(circuit_plan.input_sizes)
+
+
+def plan_inputs(cfg, circuit_plan: CircuitPlan, rng) -> None:
+    """The input group (model/inputs.py)."""
+    n = max(1, sum(circuit_plan.input_sizes.values()))
+    run_time = inputs.parameter_arrays(cfg.network.inputs, circuit_plan.input_slices, n)
+    run_time["dt_slow"] = circuit_plan.timelines.slow_dt_s
+    circuit_plan.groups["inputs"] = GroupPlan(
+        name="inputs", n=n, equations=inputs.EQUATIONS, threshold=inputs.THRESHOLD,
+        reset=inputs.RESET, method="exact", run_time=run_time,
+        fixed={"stim_channel": inputs.stimulus_channels(circuit_plan.input_slices, n),
+               "x_res": 1.0},
+        slow=[("recover_inputs", inputs.RECOVERY, 0)])
+
+
+def plan_neurons(cfg, circuit_plan: CircuitPlan, rng) -> None:
+    """All populations in one group, each neuron with its population's values."""
+    net, sg, tl = cfg.network, cfg.synaptogenesis, circuit_plan.timelines
+    sizes, slices = circuit_plan.pop_sizes, circuit_plan.pop_slices
+    n = sum(sizes.values())
+    params = neurons.population_arrays(net.populations, sizes)
+    run_time = {**params, **neurons.synaptic_constants(cfg.synapses),
+                **synaptogenesis.chain_values(sg), "dt_chain": tl.slow_dt_s}
+    fixed = {**nmda.neuron_channels(net.populations, slices, tl.channels),
+             "population": _per_neuron(slices, {p: k for k, p in enumerate(net.populations)}),
+             "region_index": _per_neuron(slices, {p: tl.regions.index(pop.region)
+                                                  for p, pop in net.populations.items()}),
+             "pool": 1.0, "protein": 1.0, "activity": sg.activity_ref,
+             "nmda_avail": 1.0, "cons_drive": 1.0}
+    # initial voltages drawn here from the run seed: identical on every device
+    run_time["v"] = params["EL"] + (params["Vt"] - params["EL"]) * rng.random(n)
+    # background: per-neuron Poisson processes started at stationarity
+    bg_isi = neurons.background_isi_s(net.background_rate_Hz)
+    run_time["bg_isi"] = bg_isi
+    run_time["bg_next"] = rng.exponential(bg_isi, n)
+    regular = neurons.regular_updates("neurons", STIM_DT_S)
+    regular.append(("occupancy_update", nmda.AVAILABILITY_UPDATE,
+                    nmda.AVAILABILITY_DT_MS * 1e-3, "start"))
+    # order: the chain and the consolidation drive of a slow step are
+    # computed before consolidation and spine turnover use them; the protocol
+    # clock advances after every other slow update of the step
+    slow = [("bdnf_chain", synaptogenesis.CHAIN_UPDATE, 0),
+            ("consolidation_drive", plasticity.CONSOLIDATION_DRIVE, 1),
+            ("protocol_clock", "t_protocol += dt_chain", 100)]
+    circuit_plan.groups["neurons"] = GroupPlan(
+        name="neurons", n=n, equations=neurons.NEURON_EQS + synaptogenesis.NEURON_CHAIN_VARS,
+        threshold=neurons.THRESHOLD, reset=neurons.RESET, method="euler",
+        run_time=run_time, fixed=fixed, regular=regular, slow=slow)
+    # one principal neuron per region stands for the region's chain (all of
+    # them share the same drives)
+    for name, pop in net.populations.items():
+        if pop.kind == "E" and pop.region not in circuit_plan.chain_rows:
+            circuit_plan.chain_rows[pop.region] = slices[name].start
+
+
+def _per_neuron(pop_slices, value_of: dict) -> np.ndarray:
+    out = np.zeros(max(sl.stop for sl in pop_slices.values()), dtype=np.int32)
+    for name, sl in pop_slices.items():
+        out[sl] = value_of[name]
+    return out
+
+
+def plan_projections(cfg, circuit_plan: CircuitPlan, rng) -> None:
+    """The four synapse sets, each projection a block of fixed in-degree."""
+    wiring = draw_wiring(cfg, circuit_plan.pop_slices, circuit_plan.input_slices)
+    for key, w in wiring.items():
+        for name in w.blocks:
+            circuit_plan.projection_set[name] = key
+        if not w.blocks:
+            continue
+        model, on_pre, on_post = plasticity.synapse_code(key)
+        i, j, run_time = w.arrays()
+        slow = []
+        if key == "input_plastic":
+            run_time.update(plasticity.plastic_values(cfg.plasticity,
+                                                      circuit_plan.timelines.slow_dt_s))
+            slow.append(("consolidate", plasticity.CONSOLIDATION_CODE, 2))
+        circuit_plan.synapses[key] = SynapsePlan(
+            name=f"syn_{key}", source="inputs" if key.startswith("input") else "neurons",
+            target="neurons", model=model, on_pre=on_pre, on_post=on_post,
+            delay_s=cfg.synapses.delay_ms * 1e-3, i=i, j=j, run_time=run_time, slow=slow,
+            blocks=dict(w.blocks))
+
+
+def plan_candidates(cfg, circuit_plan: CircuitPlan, rng) -> None:
+    """The pre-allocated pool of candidate synapses (model/synaptogenesis.py)."""
+    sg, net = cfg.synaptogenesis, cfg.network
+    if not (sg.enabled and sg.pathways):
+        return
+    wiring = Wiring()
+    draw = np.random.default_rng(net.wiring_seed + 7919)
+    for name, cp in sg.pathways.items():
+        pre_sl, post_sl = circuit_plan.pop_slices[cp.pre], circuit_plan.pop_slices[cp.post]
+        n_pre = pre_sl.stop - pre_sl.start
+        k = in_degree(cp.p, net.populations[cp.pre].n, n_pre)
+        pre_idx, post_idx = fixed_in_degree(draw, n_pre, post_sl.stop - post_sl.start, k,
+                                            pre_sl.start, post_sl.start)
+        wiring.add(name, pre_idx, post_idx, w_ampa=cp.w_ampa_nS * 1e-9,
+                   w_nmda=cp.w_nmda_nS * 1e-9, w_min_frac=0.0)
+    i, j, run_time = wiring.arrays()
+    n = len(i)
+    # baseline density drawn per run seed; baseline synapses are at their
+    # turnover steady state: weak, not yet stable
+    run_time["exists"] = (rng.random(n) < synaptogenesis.baseline_fraction(sg)).astype(float)
+    run_time["rho"] = np.full(n, sg.rho_new)
+    run_time["rho_stable"] = np.full(n, sg.rho_new)
+    run_time.update(plasticity.plastic_values(cfg.plasticity, circuit_plan.timelines.slow_dt_s))
+    run_time.update(synaptogenesis.candidate_values(sg))
+    circuit_plan.synapses["candidates"] = SynapsePlan(
+        name="syn_candidates", source="neurons", target="neurons",
+        model=plasticity.PLASTIC_MODEL + synaptogenesis.CANDIDATE_VARS,
+        on_pre=plasticity.exc_on_pre("exists", plastic=True, gate="exists"),
+        on_post=plasticity.plastic_on_post(gate="exists"),
+        delay_s=cfg.synapses.delay_ms * 1e-3, i=i, j=j, run_time=run_time,
+        slow=[("consolidate_candidates", plasticity.CONSOLIDATION_CODE, 2),
+              ("spine_turnover", synaptogenesis.SPINE_UPDATE, 3)],
+        blocks=dict(wiring.blocks))
+    circuit_plan.candidate_blocks = dict(wiring.blocks)
+
+
+PLAN_STEPS = (plan_layout, plan_inputs, plan_neurons, plan_projections, plan_candidates)
+
+
+def plan(cfg, schedule: Schedule, timeline: Timelines | None = None) -> CircuitPlan:
+    """The circuit of ``cfg`` as plain data; random draws from ``simulation.seed``."""
+    circuit_plan = CircuitPlan(timelines=timeline or timelines(cfg, schedule))
+    rng = np.random.default_rng(cfg.simulation.seed)
+    for step in PLAN_STEPS:
+        step(cfg, circuit_plan, rng)
+    return circuit_plan
+
+
+# ---------------------------------------------------------------- Brian2 objects
+
+class RunTimeValues:
+    """Run-time values of one run, applied in one of two ways.
+
+    Runtime devices: set on the objects at once. C++ standalone: kept and
+    handed to the binary as ``run_args`` (:meth:`as_run_args`), so the
+    generated code never contains a run-time value and one build serves every
+    run of the same structure (Brian2 applies command-line values over the
+    script's).
+    """
+
+    def __init__(self, defer: bool):
+        self.defer = defer
+        self._items = []
+
+    def set(self, obj, var: str, value) -> None:
+        if self.defer:
+            self._items.append((obj, var, value))
+        else:
+            setattr(obj, var, value)
+
+    def set_timed_array(self, timed_array, values) -> None:
+        if self.defer:
+            self._items.append((timed_array, None, values))
+
+    def as_run_args(self) -> dict:
+        out = {}
+        for obj, var, value in self._items:
+            out[obj if var is None else getattr(obj, var)] = value
+        return out
+
+
+@dataclass
+class Circuit:
+    plan: CircuitPlan = None
+    values: RunTimeValues = None
+    neurons: object = None
+    inputs: object = None
+    groups: dict = field(default_factory=dict)  # group name -> NeuronGroup
+    synapses: dict = field(default_factory=dict)  # synapse set -> Synapses
+    spike_monitor: object = None
+    weight_monitor: object = None
+    candidates: object = None
+    spine_monitor: object = None
+    chain_monitor: object = None
+    weight_samples: dict = field(default_factory=dict)  # pathway -> rows of the monitor
+    timed_arrays: dict = field(default_factory=dict)
+    namespace: dict = field(default_factory=dict)
+    fast_objects: list = field(default_factory=list)
+    slow_objects: list = field(default_factory=list)
+
+    # what the readouts need, from the plan
+    @property
+    def pop_slices(self) -> dict:
+        return self.plan.pop_slices
+
+    @property
+    def sizes(self) -> dict:
+        return self.plan.sizes
+
+    @property
+    def n_synapses(self) -> dict:
+        return self.plan.n_synapses
+
+    @property
+    def chain_rows(self) -> dict:
+        return self.plan.chain_rows
+
+    @property
+    def candidate_blocks(self) -> dict:
+        return self.plan.candidate_blocks
+
+
+def timed_array_tables(timeline: Timelines) -> dict:
+    """name -> (values in SI, Brian2 unit name, step in s) of each TimedArray."""
+    return {
+        "stim": (timeline.stim, None, STIM_DT_S),
+        "occ_fast": (timeline.occ_fast, None, timeline.trial_s),
+        "occ_slow": (timeline.occ_slow, None, timeline.slow_dt_s),
+        "opto": (timeline.opto_pA * 1e-12, "amp", STIM_DT_S),
+        "manip_slow": (timeline.infusion, None, timeline.slow_dt_s),
+        "shock": (timeline.shock, None, STIM_DT_S),
+    }
+
+
+def with_unit(obj, var: str, value):
+    """``value`` (SI) as a quantity of ``obj.var``'s unit."""
+    from brian2 import Quantity
+
+    dim = obj.variables[var].dim
+    return value if dim.is_dimensionless else Quantity(value, dim=dim)
+
+
+def create_timed_arrays(cfg, circuit: Circuit) -> None:
+    """The protocol's TimedArrays; their values are run-time values."""
+    import brian2 as b2
+
+    for name, (values, unit, dt_s) in timed_array_tables(circuit.plan.timelines).items():
+        table = values * getattr(b2, unit) if unit else values
+        circuit.timed_arrays[name] = b2.TimedArray(table, dt=dt_s * b2.second, name=name)
+        circuit.values.set_timed_array(circuit.timed_arrays[name], table)
+    circuit.namespace = {**circuit.timed_arrays,
+                         "poisson_interval": neurons.poisson_interval_function()}
+
+
+def assign(obj, run_time: dict, fixed: dict, values: RunTimeValues) -> None:
+    for var, value in run_time.items():
+        values.set(obj, var, with_unit(obj, var, value))
+    for var, value in fixed.items():
+        setattr(obj, var, value)
+
+
+def create_groups(cfg, circuit: Circuit) -> None:
+    """The input and neuron groups with their run_regularly operations."""
+    import brian2 as b2
+
+    for name, gp in circuit.plan.groups.items():
+        group = b2.NeuronGroup(gp.n, gp.equations, threshold=gp.threshold, reset=gp.reset,
+                               method=gp.method, namespace=circuit.namespace, name=gp.name)
+        for op_name, code, dt_s, when in gp.regular:
+            group.run_regularly(code, dt=None if dt_s is None else dt_s * b2.second,
+                                when=when, name=op_name)
+        assign(group, gp.run_time, gp.fixed, circuit.values)
+        circuit.groups[name] = group
+        circuit.fast_objects.append(group)
+    circuit.inputs, circuit.neurons = circuit.groups["inputs"], circuit.groups["neurons"]
+
+
+def create_synapses(cfg, circuit: Circuit) -> None:
+    """The synapse sets (and the candidate pool), connected from the plan."""
+    import brian2 as b2
+
+    for key, sp in circuit.plan.synapses.items():
+        syn = b2.Synapses(circuit.groups[sp.source], circuit.groups[sp.target], model=sp.model,
+                          on_pre=sp.on_pre, on_post=sp.on_post, delay=sp.delay_s * b2.second,
+                          method="exact", namespace=circuit.namespace, name=sp.name)
+        syn.connect(i=sp.i, j=sp.j)
+        assign(syn, sp.run_time, sp.fixed, circuit.values)
+        circuit.synapses[key] = syn
+        circuit.fast_objects.append(syn)
+    circuit.candidates = circuit.synapses.pop("candidates", None)
+
+
+def create_slow_runners(cfg, circuit: Circuit) -> None:
+    """The coarse-clock updates of the intervals (docs/model.md, section 8)."""
+    import brian2 as b2
+
+    dt = circuit.plan.timelines.slow_dt_s * b2.second
+    owners = [(gp.slow, circuit.groups[name]) for name, gp in circuit.plan.groups.items()]
+    owners += [(sp.slow, circuit.candidates if key == "candidates" else circuit.synapses[key])
+               for key, sp in circuit.plan.synapses.items()]
+    for runners, obj in owners:
+        for name, code, order in runners:
+            circuit.slow_objects.append(_slow_runner(obj, code, dt, name, order))
+
+
+def create_monitors(cfg, circuit: Circuit) -> None:
+    """Spikes and sampled weights (fast); chain and spines (slow)."""
+    import brian2 as b2
+
+    sample_dt = cfg.synaptogenesis.spine_dt_h * 3600 * b2.second
+    circuit.chain_monitor = b2.StateMonitor(
+        circuit.neurons, ["pool", "bdnf", "mtor", "protein", "cons_drive"],
+        record=np.array(list(circuit.plan.chain_rows.values())), dt=sample_dt, when="end",
+        name="chain")
+    _detach(circuit.chain_monitor)
+    circuit.slow_objects.append(circuit.chain_monitor)
+    if circuit.candidates is not None:
+        circuit.spine_monitor = b2.StateMonitor(circuit.candidates, ["exists", "n_formed"],
+                                                record=True, dt=sample_dt, when="end",
+                                                name="spines")
+        _detach(circuit.spine_monitor)
+        circuit.slow_objects.append(circuit.spine_monitor)
+    if cfg.readout.record_spikes:
+        circuit.spike_monitor = b2.SpikeMonitor(circuit.neurons, name="spikes")
+        circuit.fast_objects.append(circuit.spike_monitor)
+    if "input_plastic" in circuit.synapses:
+        rows, record = {}, []
+        for name, (a, b) in circuit.plan.synapses["input_plastic"].blocks.items():
+            idx = np.unique(np.linspace(a, b - 1, min(cfg.readout.weight_samples, b - a))
+                            .astype(int))
+            rows[name] = np.arange(len(record), len(record) + len(idx))
+            record.extend(idx.tolist())
+        circuit.weight_samples = rows
+        circuit.weight_monitor = b2.StateMonitor(circuit.synapses["input_plastic"], "rho",
+                                                 record=np.array(record),
+                                                 dt=cfg.readout.weight_dt_s * b2.second,
+                                                 when="end", name="weights")
+        circuit.fast_objects.append(circuit.weight_monitor)
+
+
+BUILD_STEPS = (create_timed_arrays, create_groups, create_synapses, create_slow_runners,
+               create_monitors)
+
+
+def build(cfg, circuit_plan: CircuitPlan, defer_values: bool = False) -> Circuit:
     """Create every Brian2 object of one run; nothing is run here.
 
     With ``defer_values`` (C++ standalone), run-time values are collected in
-    ``circuit.values`` instead of being set (see :class:`Values`).
+    ``circuit.values`` instead of being set (see :class:`RunTimeValues`).
     """
-    import brian2 as b2
-
-    net = cfg.network
-    c = Circuit(channels=occupancy_channels(net.populations))
-    c.regions = list(dict.fromkeys(p.region for p in net.populations.values()))
-    c.values = val = Values(defer_values)
-    pop_sizes = {name: scaled(p.n, net.scale) for name, p in net.populations.items()}
-    # inputs are not scaled: they are cheap, and a tiny network must get the
-    # same number of input synapses per neuron as the full one
-    in_sizes = {name: p.n for name, p in net.inputs.items()}
-    c.sizes = {**pop_sizes, **in_sizes}
-    c.pop_slices = layout(pop_sizes)
-    c.input_slices = layout(in_sizes)
-    slow_dt = cfg.plasticity.consolidation_dt_min * 60 * b2.second
-    c.timed_arrays = {
-        "stim": b2.TimedArray(schedule.stim, dt=STIM_DT_S * b2.second, name="stim"),
-        "occ_fast": b2.TimedArray(occ_fast, dt=cfg.protocol.trial_s * b2.second,
-                                  name="occ_fast"),
-        "occ_slow": b2.TimedArray(occ_slow, dt=slow_dt, name="occ_slow"),
-        "opto": b2.TimedArray(opto_fast * b2.pA, dt=STIM_DT_S * b2.second, name="opto"),
-        "manip_slow": b2.TimedArray(manip_slow, dt=slow_dt, name="manip_slow"),
-        "shock": b2.TimedArray(shock, dt=STIM_DT_S * b2.second, name="shock"),
-    }
-    ns = dict(c.timed_arrays)
-    val.set_timed_array(c.timed_arrays["stim"], schedule.stim)
-    val.set_timed_array(c.timed_arrays["occ_fast"], occ_fast)
-    val.set_timed_array(c.timed_arrays["occ_slow"], occ_slow)
-    val.set_timed_array(c.timed_arrays["opto"], opto_fast * b2.pA)
-    val.set_timed_array(c.timed_arrays["manip_slow"], manip_slow)
-    val.set_timed_array(c.timed_arrays["shock"], shock)
-    rng = np.random.default_rng(cfg.simulation.seed)
-
-    # ---- inputs
-    n_in = max(1, sum(in_sizes.values()))
-    inp = b2.NeuronGroup(n_in, INPUT_EQS, threshold="rand() < rate*dt",
-                         reset="x_res -= dep_U*x_res", method="exact", namespace=ns,
-                         name="inputs")
-    for var, field_name, unit in (("base_rate", "base_rate_Hz", b2.Hz),
-                                  ("on_rate", "on_rate_Hz", b2.Hz),
-                                  ("dep_U", "depression_U", 1),
-                                  ("tau_dep", "depression_tau_s", b2.second),
-                                  ("tau_dep_slow", "depression_recovery_tau_h", 3600 * b2.second)):
-        values = np.zeros(n_in)
-        for name, sl in c.input_slices.items():
-            values[sl] = getattr(net.inputs[name], field_name)
-        val.set(inp, var, values * unit)
-    channel = np.zeros(n_in, dtype=np.int32)
-    for name, sl in c.input_slices.items():
-        channel[sl] = STIM_CHANNELS.index(name)
-    inp.stim_channel = channel  # structural: which input is which
-    inp.x_res = 1.0
-    val.set(inp, "dt_slow", slow_dt)
-    c.inputs = inp
-    c.fast_objects.append(inp)
-    c.slow_objects.append(_slow_runner(
-        inp, "x_res = 1 - (1 - x_res)*exp(-dt_slow/tau_dep_slow)", slow_dt, "recover_inputs",
-        order=0))
-
-    # ---- populations
-    n_neu = sum(pop_sizes.values())
-    g = neurons.neuron_group(n_neu, synaptogenesis.NEURON_CHAIN_VARS, ns, name="neurons")
-    units = neurons.population_units()
-    params = neurons.population_arrays(net.populations, pop_sizes)
-    for var, values in params.items():
-        val.set(g, var, values * units[var])
-    for var, value in neurons.synaptic_constants(cfg.synapses).items():
-        val.set(g, var, value)
-    chan = np.zeros(n_neu, dtype=np.int32)
-    popidx = np.zeros(n_neu, dtype=np.int32)
-    chan_e = np.zeros(n_neu, dtype=np.int32)
-    chan_i = np.zeros(n_neu, dtype=np.int32)
-    region_idx = np.zeros(n_neu, dtype=np.int32)
-    for k, (name, pop) in enumerate(net.populations.items()):
-        sl = c.pop_slices[name]
-        chan[sl] = c.channels.index((pop.region, pop.kind))
-        popidx[sl] = k
-        region_idx[sl] = c.regions.index(pop.region)
-        # the region's principal and interneuron NMDARs drive its BDNF chain
-        same = [(r, kd) for r, kd in c.channels if r == pop.region]
-        chan_e[sl] = c.channels.index((pop.region, "E")) if (pop.region, "E") in same \
-            else chan[sl][0]
-        chan_i[sl] = c.channels.index((pop.region, "I")) if (pop.region, "I") in same \
-            else chan[sl][0]
-    g.nmda_channel = chan
-    g.population = popidx
-    g.nmda_channel_E = chan_e
-    g.nmda_channel_I = chan_i
-    g.region_index = region_idx
-    g.pool = 1.0
-    g.protein = 1.0
-    sg = cfg.synaptogenesis
-    g.activity = sg.activity_ref
-    for var, value in synaptogenesis.chain_values(sg).items():
-        val.set(g, var, value)
-    val.set(g, "dt_chain", slow_dt)
-    g.nmda_avail = 1.0
-    g.cons_drive = 1.0
-    # initial voltages drawn here from the run seed: identical on every device
-    v0 = params["EL"] + (params["Vt"] - params["EL"]) * rng.random(n_neu)
-    val.set(g, "v", v0 * b2.volt)
-    # background: per-neuron Poisson processes started at stationarity
-    bg_isi = neurons.background_isi_s(net.background_rate_Hz)
-    val.set(g, "bg_isi", bg_isi * b2.second)
-    val.set(g, "bg_next", rng.exponential(bg_isi, n_neu) * b2.second)
-    # NMDA availability follows the occupancy schedule; 1 ms is far finer
-    # than any drug or session time scale
-    g.run_regularly("nmda_avail = 1 - occ_fast(t, nmda_channel)", dt=1 * b2.ms, when="start",
-                    name="occupancy_update")
-    c.neurons = g
-    c.fast_objects.append(g)
-    # order: the chain and the consolidation drive of a step are computed
-    # before consolidation and spine turnover use them. Capture of early
-    # changes needs free NMDARs (Burgos-Robles et al. 2007) and synaptic
-    # proteins (protein-synthesis-dependent consolidation, Santini et al.
-    # 2004); the protein pool is 1 at baseline.
-    c.slow_objects.append(_slow_runner(g, synaptogenesis.CHAIN_UPDATE, slow_dt, "bdnf_chain",
-                                       order=0))
-    c.slow_objects.append(_slow_runner(
-        g, "cons_drive = (1 - cons_nmda*occ_slow(t_protocol, nmda_channel))*protein", slow_dt,
-        "consolidation_drive", order=1))
-    # advance the protocol clock after every other slow update of the step
-    c.slow_objects.append(_slow_runner(g, "t_protocol += dt_chain", slow_dt, "protocol_clock",
-                                       order=100))
-
-    # ---- projections
-    c.wiring = draw_wiring(cfg, c.sizes, c.pop_slices, c.input_slices)
-    for key, w in c.wiring.items():
-        for name in w.blocks:
-            c.projection_set[name] = key
-            a, b = w.blocks[name]
-            c.n_synapses[name] = b - a
-        if not w.blocks:
-            continue
-        c.synapses[key] = _make_synapses(key, w, inp, g, cfg, ns, slow_dt, c, val)
-
-    if sg.enabled and sg.pathways:
-        _build_candidates(c, cfg, g, ns, slow_dt, val, rng)
-    # one principal neuron per region stands for the region's chain (all of
-    # them share the same drives)
-    rows = {}
-    for name, pop in net.populations.items():
-        if pop.kind == "E" and pop.region not in rows:
-            rows[pop.region] = c.pop_slices[name].start
-    c.chain_rows = rows
-    c.chain_monitor = b2.StateMonitor(g, ["pool", "bdnf", "mtor", "protein", "cons_drive"],
-                                      record=np.array(list(rows.values())),
-                                      dt=sg.spine_dt_h * 3600 * b2.second, when="end",
-                                      name="chain")
-    _detach(c.chain_monitor)
-    c.slow_objects.append(c.chain_monitor)
-
-    # ---- monitors
-    if cfg.readout.record_spikes:
-        c.spike_monitor = b2.SpikeMonitor(g, name="spikes")
-        c.fast_objects.append(c.spike_monitor)
-    if "input_plastic" in c.synapses:
-        w = c.wiring["input_plastic"]
-        rows, record = {}, []
-        for name, (a, b) in w.blocks.items():
-            n_rec = min(cfg.readout.weight_samples, b - a)
-            idx = np.unique(np.linspace(a, b - 1, n_rec).astype(int))
-            rows[name] = np.arange(len(record), len(record) + len(idx))
-            record.extend(idx.tolist())
-        c.weight_samples = rows
-        c.weight_monitor = b2.StateMonitor(c.synapses["input_plastic"], "rho",
-                                           record=np.array(record),
-                                           dt=cfg.readout.weight_dt_s * b2.second, when="end",
-                                           name="weights")
-        c.fast_objects.append(c.weight_monitor)
-    return c
-
-
-def _build_candidates(c, cfg, g, ns, slow_dt, val, rng):
-    """The pre-allocated pool of candidate synapses (model/synaptogenesis.py)."""
-    import brian2 as b2
-
-    sg, pl, net = cfg.synaptogenesis, cfg.plasticity, cfg.network
-    wiring = Wiring()
-    f0 = synaptogenesis.baseline_fraction(sg)
-    draw = np.random.default_rng(net.wiring_seed + 7919)
-    for name, cp in sg.pathways.items():
-        pre_sl, post_sl = c.pop_slices[cp.pre], c.pop_slices[cp.post]
-        n_pre, n_post = pre_sl.stop - pre_sl.start, post_sl.stop - post_sl.start
-        k = in_degree(cp.p, net.populations[cp.pre].n, n_pre)
-        pre_idx = np.concatenate([draw.choice(n_pre, size=k, replace=False)
-                                  for _ in range(n_post)]) + pre_sl.start
-        post_idx = np.repeat(np.arange(n_post), k) + post_sl.start
-        wiring.add(name, pre_idx, post_idx, w_ampa=cp.w_ampa_nS * 1e-9,
-                   w_nmda=cp.w_nmda_nS * 1e-9, w_min_frac=0.0)
-    i, j, values = wiring.arrays()
-    model = plasticity.PLASTIC_MODEL + synaptogenesis.CANDIDATE_VARS
-    s = b2.Synapses(g, g, model=model,
-                    on_pre=plasticity.exc_on_pre("exists", plastic=True, gate="exists"),
-                    on_post=plasticity.plastic_on_post(gate="exists"),
-                    delay=cfg.synapses.delay_ms * b2.ms, method="exact", namespace=ns,
-                    name="syn_candidates")
-    s.connect(i=i, j=j)
-    units = {"w_ampa": b2.siemens, "w_nmda": b2.siemens}
-    for var, arr in values.items():
-        val.set(s, var, arr * units.get(var, 1))
-    n = len(i)
-    exists = (rng.random(n) < f0).astype(float)  # baseline density, drawn per run seed
-    val.set(s, "exists", exists)
-    # baseline synapses are at their turnover steady state: weak, not yet stable
-    val.set(s, "rho", np.full(n, sg.rho_new))
-    val.set(s, "rho_stable", np.full(n, sg.rho_new))
-    for var, value in plasticity.plastic_values(pl).items():
-        val.set(s, var, value)
-    for var, value in synaptogenesis.candidate_values(sg).items():
-        val.set(s, var, value)
-    val.set(s, "k_capture", pl.capture_rate_per_h / (3600 * b2.second))
-    val.set(s, "tau_early", pl.tau_early_h * 3600 * b2.second)
-    val.set(s, "dt_cons", slow_dt)
-    c.candidates = s
-    c.candidate_blocks = dict(wiring.blocks)
-    region_of = np.zeros(len(g), dtype=np.int32)
-    for name, pop in net.populations.items():
-        region_of[c.pop_slices[name]] = c.regions.index(pop.region)
-    c.candidate_post_region = region_of[j]
-    c.n_synapses.update({f"candidates:{k}": b - a for k, (a, b) in wiring.blocks.items()})
-    c.fast_objects.append(s)
-    c.slow_objects.append(_slow_runner(s, plasticity.CONSOLIDATION_CODE, slow_dt,
-                                       "consolidate_candidates", order=2))
-    c.slow_objects.append(_slow_runner(s, synaptogenesis.SPINE_UPDATE, slow_dt,
-                                       "spine_turnover", order=3))
-    c.spine_monitor = b2.StateMonitor(s, ["exists", "n_formed"], record=True,
-                                      dt=sg.spine_dt_h * 3600 * b2.second, when="end",
-                                      name="spines")
-    _detach(c.spine_monitor)
-    c.slow_objects.append(c.spine_monitor)
-
-
-def _make_synapses(key, w, inp, g, cfg, ns, slow_dt, c, val):
-    import brian2 as b2
-
-    pl = cfg.plasticity
-    from_input = key.startswith("input")
-    model, on_pre, on_post = plasticity.synapse_code(key)
-    delay = cfg.synapses.delay_ms * b2.ms
-    s = b2.Synapses(inp if from_input else g, g, model=model, on_pre=on_pre, on_post=on_post,
-                    delay=delay, method="exact", namespace=ns, name=f"syn_{key}")
-    i, j, values = w.arrays()
-    s.connect(i=i, j=j)
-    units = {"w_ampa": b2.siemens, "w_nmda": b2.siemens, "w_gaba": b2.siemens}
-    for var, arr in values.items():
-        val.set(s, var, arr * units.get(var, 1))
-    c.fast_objects.append(s)
-    if key == "input_plastic":
-        for var, value in plasticity.plastic_values(pl).items():
-            val.set(s, var, value)
-        val.set(s, "k_capture", pl.capture_rate_per_h / (3600 * b2.second))
-        val.set(s, "tau_early", pl.tau_early_h * 3600 * b2.second)
-        val.set(s, "dt_cons", slow_dt)
-        c.slow_objects.append(_slow_runner(s, plasticity.CONSOLIDATION_CODE, slow_dt,
-                                           "consolidate", order=2))
-    return s
+    circuit = Circuit(plan=circuit_plan, values=RunTimeValues(defer_values))
+    for step in BUILD_STEPS:
+        step(cfg, circuit)
+    reuse_code_objects(circuit.fast_objects + circuit.slow_objects)
+    return circuit
 
 
 def _detach(monitor) -> None:
@@ -477,3 +609,37 @@ def _slow_runner(group, code, dt, name, order=0):
 
     return CodeRunner(group, "stateupdate", code=code, dt=dt, when="start", order=order,
                       name=name)
+
+
+def reuse_code_objects(objects) -> None:
+    """Generate each object's code once, however many ``run`` calls follow.
+
+    Brian2 creates a fresh code object for every runner at every
+    ``Network.run``; in C++ standalone each copy is a source file to compile
+    (five sessions and five intervals: five copies of everything). The code
+    of this model's runners does not change between runs (run-time values
+    are variables, not literals), so after the first run each runner hands
+    back the code object it already has, as Brian2's own spike-push code does.
+    """
+    from brian2.groups.group import CodeRunner
+
+    seen, stack = set(), list(objects)
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        stack.extend(obj.contained_objects)
+        if isinstance(obj, CodeRunner):
+            obj.create_default_code_object = _created_once(obj)
+
+
+def _created_once(runner):
+    create = runner.create_default_code_object
+
+    def create_default_code_object(run_namespace):
+        if runner.codeobj is None:
+            return create(run_namespace)
+        return runner.codeobj
+
+    return create_default_code_object

@@ -22,8 +22,23 @@ import numpy as np
 
 from .protocol import STIM_DT_S, Schedule, slow_grid
 
+# Layout of the infusion table (one row per slow step): each region has
+# N_INFUSION_COLUMNS columns, the kind's column within them given here
+# (column 0 is unused). The BDNF chain reads it through infusion_level.
 INFUSION_COLUMNS = {"rapamycin": 1, "trkb_block": 2, "bdnf": 3}
 N_INFUSION_COLUMNS = 4
+
+
+def infusion_column(region_index: int, kind: str) -> int:
+    """Column of ``kind`` for the region at ``region_index``."""
+    return region_index * N_INFUSION_COLUMNS + INFUSION_COLUMNS[kind]
+
+
+def infusion_level(kind: str, region_index: str) -> str:
+    """Brian2 expression: the infusion level of ``kind`` in the neuron's region
+    (``region_index``: an integer variable) on the protocol clock."""
+    return (f"manip_slow(t_protocol, {region_index}*{N_INFUSION_COLUMNS} + "
+            f"{INFUSION_COLUMNS[kind]})")
 
 
 def opto_current(cfg, schedule: Schedule) -> np.ndarray:
@@ -61,7 +76,7 @@ def infusion_levels(cfg, schedule: Schedule, regions: list[str], dt_h: float) ->
             a = schedule.session_abs_h[k] + m.offset_h
             on = (times >= a - 1e-9) & (times < a + m.duration_h - 1e-9)
             for r in m.targets:
-                col = regions.index(r) * N_INFUSION_COLUMNS + INFUSION_COLUMNS[m.kind]
+                col = infusion_column(regions.index(r), m.kind)
                 out[on, col] = np.maximum(out[on, col], m.level) if m.kind != "bdnf" \
                     else out[on, col] + m.level
     return out

@@ -9,9 +9,8 @@ i.e. a conductance-based LIF with subthreshold and spike-triggered adaptation):
 
 Synaptic conductances decay exponentially (AMPA 2 ms, GABA_A 8 ms, NMDA
 100 ms; Brunel & Wang 2001; Wang 2002). The NMDA conductance is gated by the
-voltage-dependent Mg2+ block of Jahr & Stevens (1990):
-
-    B(v) = 1 / (1 + [Mg2+]/3.57 mM * exp(-0.062 v/mV))
+voltage-dependent Mg2+ block of Jahr & Stevens (1990), B(v) of
+:mod:`model.nmda`.
 
 ``nmda_avail`` = 1 - occupancy of the NMDA receptors by an antagonist, read
 from a TimedArray per (region, cell kind) channel, so a blockade acts on the
@@ -43,13 +42,15 @@ change only on the 5 ms stimulus grid, are read into ``I_ext`` on that grid.
 
 from __future__ import annotations
 
+from . import nmda
+
 # Per-neuron parameters (all populations live in one NeuronGroup, so each
 # neuron carries its population's values); synaptic constants are shared.
-NEURON_EQS = """
+NEURON_EQS = f"""
 dv/dt = (gL*(EL - v) + I_syn + I_ext - w_ad) / C * int(t >= t_free) : volt
 I_syn = g_ampa*(E_ampa - v) + g_gaba*(E_gaba - v) + I_nmda : amp
 I_nmda = nmda_scale*nmda_avail*g_nmda*B*(E_nmda - v) : amp
-B = 1/(1 + Mg/(3.57*mM)*exp(-0.062*v/mV)) : 1
+B = {nmda.mg_block_expression("v", "Mg")} : 1
 dg_ampa/dt = -g_ampa/tau_ampa : siemens
 dg_gaba/dt = -g_gaba/tau_gaba : siemens
 dg_nmda/dt = -g_nmda/tau_nmda : siemens
@@ -142,12 +143,23 @@ cdef double poisson_interval(double fire, double mean_isi, int _vectorisation_id
     return f
 
 
+def regular_updates(name: str, stim_dt_s: float) -> list:
+    """The group's run_regularly operations: (name, code, dt in s or None, when).
+
+    The external current is read on the stimulus grid ``stim_dt_s`` (its
+    TimedArrays step there); the background runs every step, in the
+    synapses slot.
+    """
+    return [(f"{name}_external", EXTERNAL_CURRENT, stim_dt_s, "start"),
+            (f"{name}_background", BACKGROUND, None, "synapses")]
+
+
 def neuron_group(n: int, extra_eqs: str, namespace: dict, name: str = "neurons",
-                 stim_dt=None):
+                 stim_dt_s: float | None = None):
     """The model's NeuronGroup with its external-current and background updaters.
 
     ``namespace`` must hold the TimedArrays ``opto`` and ``shock``;
-    ``stim_dt`` is their time step (default: model/protocol.py STIM_DT_S).
+    ``stim_dt_s`` is their time step (default: model/protocol.py STIM_DT_S).
     """
     import brian2 as b2
 
@@ -157,17 +169,10 @@ def neuron_group(n: int, extra_eqs: str, namespace: dict, name: str = "neurons",
     ns["poisson_interval"] = poisson_interval_function()
     g = b2.NeuronGroup(n, NEURON_EQS + extra_eqs, threshold=THRESHOLD, reset=RESET,
                        method="euler", namespace=ns, name=name)
-    g.run_regularly(EXTERNAL_CURRENT, dt=stim_dt if stim_dt is not None
-                    else STIM_DT_S * b2.second, when="start", name=f"{name}_external")
-    g.run_regularly(BACKGROUND, when="synapses", name=f"{name}_background")
+    for op_name, code, dt_s, when in regular_updates(name, stim_dt_s or STIM_DT_S):
+        g.run_regularly(code, dt=None if dt_s is None else dt_s * b2.second, when=when,
+                        name=op_name)
     return g
-
-
-def mg_block(v_mV, mg_mM=1.0):
-    """Jahr & Stevens (1990) unblocked fraction at membrane potential v (mV)."""
-    import numpy as np
-
-    return 1.0 / (1.0 + mg_mM / 3.57 * np.exp(-0.062 * np.asarray(v_mV, dtype=float)))
 
 
 POPULATION_FIELDS = {  # variable: (config field, unit name)
@@ -181,9 +186,8 @@ POPULATION_FIELDS = {  # variable: (config field, unit name)
 }
 
 
-# config unit name: (factor to SI, brian2 SI unit; None = dimensionless)
-UNITS = {"pF": (1e-12, "farad"), "nS": (1e-9, "siemens"), "mV": (1e-3, "volt"),
-         "ms": (1e-3, "second"), "pA": (1e-12, "amp"), None: (1.0, None)}
+# config unit name: factor to SI (None = dimensionless)
+TO_SI = {"pF": 1e-12, "nS": 1e-9, "mV": 1e-3, "ms": 1e-3, "pA": 1e-12, None: 1.0}
 
 
 def population_arrays(populations, sizes) -> dict:
@@ -193,29 +197,19 @@ def population_arrays(populations, sizes) -> dict:
     out = {}
     for var, (fname, unit) in POPULATION_FIELDS.items():
         out[var] = np.concatenate([
-            np.full(sizes[name], getattr(pop, fname) * UNITS[unit][0])
+            np.full(sizes[name], getattr(pop, fname) * TO_SI[unit])
             for name, pop in populations.items()])
     return out
 
 
-def population_units() -> dict:
-    """The brian2 SI unit of each per-neuron parameter (1 if dimensionless)."""
-    import brian2 as b2
-
-    return {var: getattr(b2, UNITS[unit][1]) if UNITS[unit][1] else 1
-            for var, (_, unit) in POPULATION_FIELDS.items()}
-
-
 def synaptic_constants(syn) -> dict:
-    """Shared synaptic constants of the neuron group, with units."""
-    from brian2 import mM, ms, mV
-
+    """Shared synaptic constants of the neuron group (SI floats)."""
     return {
-        "E_ampa": syn.E_ampa_mV * mV,
-        "E_nmda": syn.E_nmda_mV * mV,
-        "E_gaba": syn.E_gaba_mV * mV,
-        "tau_ampa": syn.tau_ampa_ms * ms,
-        "tau_gaba": syn.tau_gaba_ms * ms,
-        "tau_nmda": syn.tau_nmda_decay_ms * ms,
-        "Mg": syn.Mg_mM * mM,
+        "E_ampa": syn.E_ampa_mV * 1e-3,
+        "E_nmda": syn.E_nmda_mV * 1e-3,
+        "E_gaba": syn.E_gaba_mV * 1e-3,
+        "tau_ampa": syn.tau_ampa_ms * 1e-3,
+        "tau_gaba": syn.tau_gaba_ms * 1e-3,
+        "tau_nmda": syn.tau_nmda_decay_ms * 1e-3,
+        "Mg": syn.Mg_mM * 1.0,  # mM = mol/m**3
     }

@@ -6,7 +6,7 @@ Calcium enters only through NMDA receptors, so an antagonist removes it by
 the same factor ``nmda_avail = 1 - occupancy`` that scales the NMDA current:
 
 * a presynaptic spike adds ``C_pre * nmda_avail * B(v_post) / B(-50 mV)``
-  (B at the configured [Mg2+]):
+  (B, the Mg2+ block of :mod:`model.nmda`, at the configured [Mg2+]):
   glutamate opens NMDARs, and the Mg2+ block at the postsynaptic voltage
   decides how much calcium flows (Jahr & Stevens 1990);
 * a postsynaptic spike adds ``C_post * nmda_avail * glu``, where ``glu`` is the
@@ -81,6 +81,8 @@ from __future__ import annotations
 
 import math
 
+from . import nmda
+
 STATIC_EXC_MODEL = """
 w_ampa : siemens (constant)
 w_nmda : siemens (constant)
@@ -139,7 +141,7 @@ g_nmda_post += w_nmda*{eff}*{release}
     if plastic:
         code += """
 glu += 1
-dca = ca_amp_pre_spike*nmda_avail_post*B_post*(1 + Mg_post/(3.57*mM)*exp(0.062*50))
+dca = ca_amp_pre_spike*nmda_avail_post*B_post*""" + nmda.reference_block_inverse("Mg_post") + """
 """ + _RHO_UPDATE.replace("GATE", gate)
     return code
 
@@ -152,6 +154,12 @@ dca = ca_amp_post_spike*nmda_avail_post*glu
 
 PLASTIC_ON_POST = plastic_on_post()
 
+# The drive of capture, per postsynaptic neuron, on the slow clock: its
+# channel's NMDA availability (weighted by the population's cons_nmda) times
+# its synaptic protein pool (model/synaptogenesis.py; 1 at baseline)
+CONSOLIDATION_DRIVE = ("cons_drive = (1 - cons_nmda*" + nmda.slow_occupancy("nmda_channel")
+                       + ")*protein")
+
 CONSOLIDATION_CODE = """
 e_early = rho - rho_stable
 captured = e_early*(1 - exp(-k_capture*cons_drive_post*dt_cons))
@@ -160,22 +168,23 @@ rho = rho_stable + (e_early - captured)*exp(-dt_cons/tau_early)
 """
 
 
-def plastic_values(pl) -> dict:
-    """Run-time values of a plastic projection's learning constants, with units."""
-    from brian2 import ms, second
-
+def plastic_values(pl, dt_cons_s: float) -> dict:
+    """Run-time values of a plastic projection's learning and capture constants (SI)."""
     return {
-        "tau_ca": pl.tau_ca_ms * ms,
-        "tau_glu": pl.tau_glu_ms * ms,
+        "tau_ca": pl.tau_ca_ms * 1e-3,
+        "tau_glu": pl.tau_glu_ms * 1e-3,
         "theta_d": pl.theta_d,
         "theta_p": pl.theta_p,
         "gamma_d": pl.gamma_d,
         "gamma_p": pl.gamma_p,
-        "tau_rho": pl.tau_rho_s * second,
+        "tau_rho": pl.tau_rho_s * 1.0,
         "ca_amp_pre_spike": pl.C_pre,
         "ca_amp_post_spike": pl.C_post,
         "learn": pl.learning_rate if pl.enabled else 0.0,
         "protein_gain": pl.protein_learning_gain,
+        "k_capture": pl.capture_rate_per_h / 3600.0,
+        "tau_early": pl.tau_early_h * 3600 * 1.0,
+        "dt_cons": dt_cons_s,
     }
 
 

@@ -1,6 +1,6 @@
 """Protocol: sessions of compressed trials, and intervals of hours between them.
 
-Two time axes (see DESIGN.md): the spiking network runs the sessions back to
+Two time axes (docs/model.md, sections 1 and 8): the spiking network runs the sessions back to
 back ("fast time"); a separate network of slow variables runs the whole
 protocol clock ("slow time" = hours since the protocol began): the interval
 before each session, the session's real duration (its compressed spiking
@@ -121,59 +121,6 @@ def slow_grid(schedule: Schedule, dt_h: float) -> np.ndarray:
     """Protocol-clock times (h) of the slow TimedArrays' rows."""
     n = int(np.ceil(schedule.slow_duration_h / dt_h)) + 2
     return np.arange(n) * dt_h
-
-
-def occupancy_channels(populations) -> list[tuple[str, str]]:
-    """(region, kind) pairs, in a fixed order; each population reads one."""
-    seen = []
-    for pop in populations.values():
-        key = (pop.region, pop.kind)
-        if key not in seen:
-            seen.append(key)
-    return seen
-
-
-def block_occupancy(protocol, channels, schedule: Schedule, slow_dt_h: float):
-    """NMDA-receptor occupancy of the configured blockade on both time axes.
-
-    Returns (fast, slow): fast has one row per trial (the fast TimedArray's
-    step is one trial), slow one row per ``slow_dt_h`` of the protocol clock.
-    The block covers each chosen session's real duration plus ``after_h``.
-    """
-    blk = protocol.block
-    hit = np.array([("all" in blk.regions or r in blk.regions)
-                    and ("all" in blk.cell_kinds or k in blk.cell_kinds)
-                    for r, k in channels], dtype=float)
-    fast = np.zeros((schedule.n_trials, len(channels)))
-    times = slow_grid(schedule, slow_dt_h)
-    slow = np.zeros((len(times), len(channels)))
-    for k in blk.sessions:
-        fast[schedule.trial_session == k] = blk.occupancy * hit
-        a = schedule.session_abs_h[k]
-        b = a + schedule.session_real_h[k] + blk.after_h
-        slow[(times >= a - 1e-9) & (times < b - 1e-9)] = blk.occupancy * hit
-    return fast, slow
-
-
-def nmda_occupancy(cfg, channels, schedule: Schedule, slow_dt_h: float):
-    """Occupancy of the blockade and of every drug dose, combined.
-
-    A configured block and a drug act independently: the free fraction is
-    the product of their free fractions. Fast rows are trials (occupancy at
-    the trial's protocol time), slow rows the protocol clock.
-    """
-    from . import pharmacology
-
-    fast, slow = block_occupancy(cfg.protocol, channels, schedule, slow_dt_h)
-    ph = cfg.pharmacology
-    if ph.doses:
-        times = pharmacology.dose_times(ph, schedule.session_abs_h)
-        drug_fast = pharmacology.occupancy_timeline(ph, times, channels, schedule.trial_abs_h)
-        drug_slow = pharmacology.occupancy_timeline(ph, times, channels,
-                                                    slow_grid(schedule, slow_dt_h))
-        fast = 1.0 - (1.0 - fast) * (1.0 - drug_fast)
-        slow = 1.0 - (1.0 - slow) * (1.0 - drug_slow)
-    return fast, slow
 
 
 def shock_trace(schedule: Schedule, tau_min: float, per_shock: float) -> np.ndarray:

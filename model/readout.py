@@ -7,7 +7,7 @@ Freezing is read from the CeM population through a logistic readout,
 with r_CeM the CeM rate in the CS window (before the US, in conditioning).
 CeM output drives freezing through the periaqueductal grey (LeDoux et al.
 1988; Ciocchi et al. 2010 Nature); r50 and slope are calibrated so that
-pre-conditioning freezing is ~5-10% (MODEL.md section 2).
+pre-conditioning freezing is ~5-10% (docs/experiments.md, section 1).
 
 IL bursting follows Burgos-Robles et al. (2007): a burst is two or more
 spikes with inter-spike intervals <= ``burst_isi_ms``; reported as bursts per
@@ -48,60 +48,64 @@ def burst_rate(times, neurons, n_neurons, starts, ends, max_isi):
     return counts / (n_neurons * (ends - starts))
 
 
-def summarize(cfg, schedule, sizes, spikes, weights, channels):
-    """Per-trial and per-phase readouts as an xarray Dataset.
-
-    spikes: population -> (times_s, neuron_index); weights: pathway -> (t_s,
-    rho array (samples, times)).
-    """
-    ro = cfg.readout
+def cs_windows(cfg, schedule):
+    """(start, end, length) of each trial's CS window: before the US where set."""
     cs_on = schedule.cs_on_s
     cs_end = schedule.cs_off_s.copy()
-    if ro.window_exclude_us:
+    if cfg.readout.window_exclude_us:
         has_us = ~np.isnan(schedule.us_on_s)
         cs_end[has_us] = schedule.us_on_s[has_us]
-    cs_len = cs_end - cs_on
+    return cs_on, cs_end, cs_end - cs_on
+
+
+def trial_rates(cfg, schedule, sizes, spikes) -> dict:
+    """Per-population, per-trial rates (Hz): in the CS, before it, whole trial."""
+    cs_on, cs_end, cs_len = cs_windows(cfg, schedule)
     pre_on = cs_on - cs_len
-    pops = [p for p in cfg.network.populations]
-    rate_cs = np.zeros((len(pops), schedule.n_trials))
-    rate_pre = np.zeros_like(rate_cs)
-    rate_trial = np.zeros_like(rate_cs)
+    pops = list(cfg.network.populations)
+    out = {k: np.zeros((len(pops), schedule.n_trials)) for k in ("cs", "pre", "trial")}
     trial_end = schedule.trial_start_s + cfg.protocol.trial_s
     for k, pop in enumerate(pops):
         t, _ = spikes[pop]
         n = sizes[pop]
-        rate_cs[k] = window_counts(t, cs_on, cs_end) / (n * cs_len)
-        rate_pre[k] = window_counts(t, pre_on, cs_on) / (n * cs_len)
-        rate_trial[k] = window_counts(t, schedule.trial_start_s, trial_end) / (
+        out["cs"][k] = window_counts(t, cs_on, cs_end) / (n * cs_len)
+        out["pre"][k] = window_counts(t, pre_on, cs_on) / (n * cs_len)
+        out["trial"][k] = window_counts(t, schedule.trial_start_s, trial_end) / (
             n * cfg.protocol.trial_s)
-    fz_pop = pops.index(ro.freezing_population)
-    freezing = logistic_freezing(rate_cs[fz_pop], ro.freezing_r50_Hz, ro.freezing_slope_Hz)
-    freezing_pre = logistic_freezing(rate_pre[fz_pop], ro.freezing_r50_Hz,
-                                     ro.freezing_slope_Hz)
-    il = [p for p, pc in cfg.network.populations.items() if pc.region == "IL" and pc.kind == "E"]
-    if il:
-        t, i = spikes[il[0]]
-        il_burst = burst_rate(t, i, sizes[il[0]], schedule.trial_start_s, trial_end,
-                              ro.burst_isi_ms * 1e-3)
-    else:
-        il_burst = np.full(schedule.n_trials, np.nan)
+    return out
 
-    # resting rate: outside the CS, in the first session (before any learning)
+
+def il_burst_rates(cfg, schedule, sizes, spikes) -> np.ndarray:
+    """IL principal-cell bursts per neuron per second in each trial (NaN without IL)."""
+    il = [p for p, pc in cfg.network.populations.items() if pc.region == "IL" and pc.kind == "E"]
+    if not il:
+        return np.full(schedule.n_trials, np.nan)
+    t, i = spikes[il[0]]
+    return burst_rate(t, i, sizes[il[0]], schedule.trial_start_s,
+                      schedule.trial_start_s + cfg.protocol.trial_s,
+                      cfg.readout.burst_isi_ms * 1e-3)
+
+
+def resting_rates(cfg, schedule, sizes, spikes) -> np.ndarray:
+    """Rate outside the CS in the first session (before any learning)."""
     first = schedule.trial_session == 0
+    span_s = schedule.session_duration_s[0]
+    pops = list(cfg.network.populations)
     rest = np.zeros(len(pops))
     for k, pop in enumerate(pops):
         t, _ = spikes[pop]
-        span_s = schedule.session_duration_s[0]
-        in_cs = window_counts(t, cs_on[first], schedule.cs_off_s[first]).sum()
+        in_cs = window_counts(t, schedule.cs_on_s[first], schedule.cs_off_s[first]).sum()
         total = window_counts(t, np.array([0.0]), np.array([span_s]))[0]
         rest[k] = (total - in_cs) / (sizes[pop] * (span_s - cfg.protocol.cs_s * first.sum()))
+    return rest
 
-    pathways = list(weights)
+
+def session_weights(schedule, weights) -> tuple[np.ndarray, np.ndarray]:
+    """Mean sampled efficacy at the start and end of each session, per pathway."""
     n_sess = len(schedule.session_start_s)
-    w_end = np.full((len(pathways), n_sess), np.nan)
-    w_start = np.full((len(pathways), n_sess), np.nan)
-    for k, pw in enumerate(pathways):
-        t, rho = weights[pw]
+    w_start = np.full((len(weights), n_sess), np.nan)
+    w_end = np.full((len(weights), n_sess), np.nan)
+    for k, (t, rho) in enumerate(weights.values()):
         mean = rho.mean(axis=0) if rho.size else np.full(len(t), np.nan)
         for s in range(n_sess):
             a = schedule.session_start_s[s]
@@ -110,47 +114,68 @@ def summarize(cfg, schedule, sizes, spikes, weights, channels):
             if len(inside):
                 w_start[k, s] = mean[inside[0]]
                 w_end[k, s] = mean[inside[-1]]
+    return w_start, w_end
 
+
+def summary_coords(cfg, schedule, sizes, pathways) -> dict:
+    pops = list(cfg.network.populations)
+    populations = cfg.network.populations
     sessions = cfg.protocol.sessions
-    kinds = [cfg.network.populations[p].kind for p in pops]
-    regions = [cfg.network.populations[p].region for p in pops]
+    return {
+        "trial": np.arange(schedule.n_trials),
+        "phase": ("trial", schedule.trial_phase.astype(str)),
+        "context": ("trial", schedule.trial_context.astype(str)),
+        "session_of_trial": ("trial", schedule.trial_session),
+        "trial_in_session": ("trial", schedule.trial_index_in_session),
+        "trial_start_s": ("trial", schedule.trial_start_s),
+        "trial_time_h": ("trial", schedule.trial_abs_h),
+        "population": pops,
+        "population_kind": ("population", [populations[p].kind for p in pops]),
+        "population_region": ("population", [populations[p].region for p in pops]),
+        "population_size": ("population", [sizes[p] for p in pops]),
+        "pathway": list(pathways),
+        "session": np.arange(len(schedule.session_start_s)),
+        "session_phase": ("session", [s.phase for s in sessions]),
+        "session_context": ("session", [s.context for s in sessions]),
+        "session_time_h": ("session", schedule.session_abs_h),
+    }
+
+
+def summarize(cfg, schedule, sizes, spikes, weights, channels):
+    """Per-trial and per-phase readouts as an xarray Dataset.
+
+    spikes: population -> (times_s, neuron_index); weights: pathway -> (t_s,
+    rho array (samples, times)).
+    """
+    ro = cfg.readout
+    rates = trial_rates(cfg, schedule, sizes, spikes)
+    fz_pop = list(cfg.network.populations).index(ro.freezing_population)
+    freezing = logistic_freezing(rates["cs"][fz_pop], ro.freezing_r50_Hz, ro.freezing_slope_Hz)
+    freezing_pre = logistic_freezing(rates["pre"][fz_pop], ro.freezing_r50_Hz,
+                                     ro.freezing_slope_Hz)
+    w_start, w_end = session_weights(schedule, weights)
     ds = xr.Dataset(
         {
             "freezing": ("trial", freezing, {"units": "%", "long_name": "freezing during CS"}),
             "freezing_pre": ("trial", freezing_pre, {"units": "%",
                                                      "long_name": "freezing before CS"}),
-            "rate_cs": (("population", "trial"), rate_cs, {"units": "Hz"}),
-            "rate_pre": (("population", "trial"), rate_pre, {"units": "Hz"}),
-            "rate_trial": (("population", "trial"), rate_trial, {"units": "Hz"}),
-            "cs_response": (("population", "trial"), rate_cs - rate_pre, {"units": "Hz"}),
-            "il_burst_rate": ("trial", il_burst, {"units": "1/s per neuron"}),
-            "resting_rate": ("population", rest, {"units": "Hz"}),
+            "rate_cs": (("population", "trial"), rates["cs"], {"units": "Hz"}),
+            "rate_pre": (("population", "trial"), rates["pre"], {"units": "Hz"}),
+            "rate_trial": (("population", "trial"), rates["trial"], {"units": "Hz"}),
+            "cs_response": (("population", "trial"), rates["cs"] - rates["pre"],
+                            {"units": "Hz"}),
+            "il_burst_rate": ("trial", il_burst_rates(cfg, schedule, sizes, spikes),
+                              {"units": "1/s per neuron"}),
+            "resting_rate": ("population", resting_rates(cfg, schedule, sizes, spikes),
+                             {"units": "Hz"}),
             "weight_start": (("pathway", "session"), w_start,
                              {"long_name": "mean efficacy rho at session start"}),
             "weight_end": (("pathway", "session"), w_end,
                            {"long_name": "mean efficacy rho at session end"}),
         },
-        coords={
-            "trial": np.arange(schedule.n_trials),
-            "phase": ("trial", schedule.trial_phase.astype(str)),
-            "context": ("trial", schedule.trial_context.astype(str)),
-            "session_of_trial": ("trial", schedule.trial_session),
-            "trial_in_session": ("trial", schedule.trial_index_in_session),
-            "trial_start_s": ("trial", schedule.trial_start_s),
-            "trial_time_h": ("trial", schedule.trial_abs_h),
-            "population": pops,
-            "population_kind": ("population", kinds),
-            "population_region": ("population", regions),
-            "population_size": ("population", [sizes[p] for p in pops]),
-            "pathway": pathways,
-            "session": np.arange(n_sess),
-            "session_phase": ("session", [s.phase for s in sessions]),
-            "session_context": ("session", [s.context for s in sessions]),
-            "session_time_h": ("session", schedule.session_abs_h),
-        },
+        coords=summary_coords(cfg, schedule, sizes, weights),
     )
-    for pw in pathways:
-        t, rho = weights[pw]
+    for pw, (t, rho) in weights.items():
         ds[f"weight_trace_{pw}"] = (("wtime_" + pw,), rho.mean(axis=0) if rho.size
                                     else np.full(len(t), np.nan))
         ds = ds.assign_coords({"wtime_" + pw: t})

@@ -19,9 +19,9 @@ import numpy as np
 import xarray as xr
 
 from . import circuit as circuit_mod
-from . import manipulations
+from . import progress
 from .config import FearsimConfig, validate
-from .protocol import build_schedule, nmda_occupancy, occupancy_channels, shock_trace, slow_grid
+from .protocol import build_schedule, slow_grid
 from .readout import RunawayError, summarize
 
 
@@ -50,13 +50,20 @@ class ProtocolInputs:
     """The protocol and every time course the circuit plays back."""
 
     schedule: object
-    channels: list
+    timelines: circuit_mod.Timelines
     slow_dt_h: float
-    occ_fast: np.ndarray
-    occ_slow: np.ndarray
-    opto: np.ndarray
-    infusion: np.ndarray
-    shock: np.ndarray
+
+    @property
+    def channels(self) -> list:
+        return self.timelines.channels
+
+    @property
+    def occ_fast(self) -> np.ndarray:
+        return self.timelines.occ_fast
+
+    @property
+    def occ_slow(self) -> np.ndarray:
+        return self.timelines.occ_slow
 
 
 @dataclass
@@ -87,8 +94,7 @@ def run(cfg: FearsimConfig, progress=None, build_root=None) -> Outcome:
     session = open_device(cfg, resolve_device(cfg.simulation.device), build_root)
     try:
         inputs = protocol_inputs(cfg)
-        c = circuit_mod.build(cfg, inputs.schedule, inputs.occ_fast, inputs.occ_slow,
-                              inputs.opto, inputs.infusion, inputs.shock,
+        c = circuit_mod.build(cfg, circuit_mod.plan(cfg, inputs.schedule, inputs.timelines),
                               defer_values=session.standalone)
         t_runs = time.perf_counter()
         run_protocol(cfg, c, inputs.schedule, session, say)
@@ -162,16 +168,8 @@ def protocol_inputs(cfg: FearsimConfig) -> ProtocolInputs:
 
     b2.defaultclock.dt = cfg.simulation.dt_ms * b2.ms
     schedule = build_schedule(cfg.protocol)
-    channels = occupancy_channels(cfg.network.populations)
-    slow_dt_h = cfg.plasticity.consolidation_dt_min / 60.0
-    occ_fast, occ_slow = nmda_occupancy(cfg, channels, schedule, slow_dt_h)
-    regions = list(dict.fromkeys(p.region for p in cfg.network.populations.values()))
-    return ProtocolInputs(
-        schedule=schedule, channels=channels, slow_dt_h=slow_dt_h,
-        occ_fast=occ_fast, occ_slow=occ_slow,
-        opto=manipulations.opto_current(cfg, schedule),
-        infusion=manipulations.infusion_levels(cfg, schedule, regions, slow_dt_h),
-        shock=shock_trace(schedule, cfg.plasticity.shock_tau_min, cfg.plasticity.shock_per_us))
+    return ProtocolInputs(schedule=schedule, timelines=circuit_mod.timelines(cfg, schedule),
+                          slow_dt_h=cfg.plasticity.consolidation_dt_min / 60.0)
 
 
 def run_protocol(cfg: FearsimConfig, c, schedule, session: DeviceSession, say) -> None:
@@ -185,13 +183,17 @@ def run_protocol(cfg: FearsimConfig, c, schedule, session: DeviceSession, say) -
     slow = b2.Network(*c.slow_objects, name="intervals")
     sessions = cfg.protocol.sessions
     slow_runs = schedule.slow_runs_h()
+    if not session.standalone:  # standalone: the binary's markers (see run_binary)
+        tracker = progress.SessionProgress(progress.sessions_of(cfg), say)
+        tracker.start(f"on the {session.name} device")
     if slow_runs[0] > 0:
         slow.run(slow_runs[0] * 3600 * b2.second)
-    for k, s in enumerate(sessions):
-        if not session.standalone:
-            say(f"session {k + 1}/{len(sessions)}: {s.phase} in context {s.context} "
-                f"({s.n_trials} trials)")
+    for k in range(len(sessions)):
         fast.run(schedule.session_duration_s[k] * b2.second)
+        if session.standalone:  # the binary prints a line when it gets here
+            b2.device.insert_code("main", progress.session_marker_code(k))
+        else:
+            tracker.session_done(k)
         # the slow clock covers the session's real duration and what follows
         slow.run(slow_runs[k + 1] * 3600 * b2.second)
 
@@ -203,7 +205,7 @@ def run_on_device(session: DeviceSession, c, cfg: FearsimConfig, say, t0: float,
         return {"setup_s": t_runs - t0, "simulate_s": time.perf_counter() - t_runs}
     timings = {"setup_s": time.perf_counter() - t0}
     timings.update(build_binary(session, say))
-    timings["simulate_s"] = run_binary(session, c, cfg)
+    timings["simulate_s"] = run_binary(session, c, cfg, say)
     return timings
 
 
@@ -215,6 +217,9 @@ def build_binary(session: DeviceSession, say) -> dict:
 
     directory = session.directory
     before = dev.binary_mtime(directory)
+    if before < 0 or (session.slot is not None and not session.slot.compiled):
+        say(progress.compile_notice(directory, session.slot.directory.parent.parent
+                                    if session.slot is not None else None))
     t1 = time.perf_counter()
     b2.device.build(directory=str(directory), compile=True, run=False, with_output=False)
     timings = {"build_s": time.perf_counter() - t1,
@@ -225,12 +230,11 @@ def build_binary(session: DeviceSession, say) -> dict:
         session.slot.mark_compiled()
         dev.release_lock(session.build_lock)
         session.build_lock = None
-    say(("compiled" if timings["compiled"] else "reused") + f" build in {directory}; "
-        "simulating all sessions")
+    say(("compiled" if timings["compiled"] else "reused") + f" build in {directory}")
     return timings
 
 
-def run_binary(session: DeviceSession, c, cfg: FearsimConfig) -> float:
+def run_binary(session: DeviceSession, c, cfg: FearsimConfig, say) -> float:
     """Run the compiled protocol with this run's values; returns its wall time."""
     import brian2 as b2
 
@@ -238,8 +242,10 @@ def run_binary(session: DeviceSession, c, cfg: FearsimConfig) -> float:
 
     os.environ[dev.SEED_ENV] = str(cfg.simulation.seed)
     t2 = time.perf_counter()
-    b2.device.run(directory=str(session.directory), results_directory=session.results_rel,
-                  with_output=False, run_args=c.values.items())
+    stdout = Path(session.directory) / session.results_rel / "stdout.txt"
+    with progress.SessionProgress(progress.sessions_of(cfg), say).follow(stdout):
+        b2.device.run(directory=str(session.directory), results_directory=session.results_rel,
+                      with_output=False, run_args=c.values.as_run_args())
     return time.perf_counter() - t2
 
 

@@ -1,7 +1,7 @@
 """BDNF -> TrkB -> mTORC1 -> synaptic proteins -> spine formation.
 
 Slow variables per neuron, on the slow network's clock (protocol time, minutes
-to weeks; MODEL.md section 5). Drives come from NMDA-receptor occupancy of the
+to weeks; docs/model.md, section 11). Drives come from NMDA-receptor occupancy of the
 neuron's region (``occ_slow``, a TimedArray on protocol time):
 
 * Disinhibition burst (Homayoun & Moghaddam 2007 J Neurosci; Moghaddam et al.
@@ -61,18 +61,20 @@ hours (silenced neurons form fewer spines).
 
 from __future__ import annotations
 
+from . import manipulations, nmda
+
 # The chain on the slow clock: each stage relaxes to its target exactly for
 # inputs held over the step, x <- target + (x - target) exp(-dt/tau), so the
 # 10-minute step is accurate for time constants of tens of minutes. Run by a
 # slow-network CodeRunner because the variables live on the neuron group of
 # the spiking network.
-CHAIN_UPDATE = """
-occ_E = occ_slow(t_protocol, nmda_channel_E)
-occ_I = occ_slow(t_protocol, nmda_channel_I)
+CHAIN_UPDATE = f"""
+occ_E = {nmda.slow_occupancy("nmda_channel_E")}
+occ_I = {nmda.slow_occupancy("nmda_channel_I")}
 burst = occ_I*(1 - occ_E)**burst_exponent
-rapamycin = manip_slow(t_protocol, region_index*4 + 1)
-trkb_block = manip_slow(t_protocol, region_index*4 + 2)
-infusion_bdnf = manip_slow(t_protocol, region_index*4 + 3)
+rapamycin = {manipulations.infusion_level("rapamycin", "region_index")}
+trkb_block = {manipulations.infusion_level("trkb_block", "region_index")}
+infusion_bdnf = {manipulations.infusion_level("bdnf", "region_index")}
 trkb = bdnf*(1 - desens)*(1 - trkb_block)
 pool = (1 + k_translation*occ_E) + (pool - (1 + k_translation*occ_E))*exp(-dt_chain/tau_pool)
 bdnf = (k_release*burst*pool + infusion_bdnf) + (bdnf - (k_release*burst*pool + infusion_bdnf))*exp(-dt_chain/tau_bdnf)
@@ -140,10 +142,8 @@ exists = clip(exists + formed - pruned, 0, 1)
 
 
 def chain_values(sg) -> dict:
-    """Run-time values of the chain's constants, with units."""
-    from brian2 import second
-
-    hour = 3600 * second
+    """Run-time values of the chain's constants (SI)."""
+    hour = 3600 * 1.0
     return {
         "k_translation": sg.k_translation,
         "k_suppression": sg.k_suppression,
@@ -158,16 +158,15 @@ def chain_values(sg) -> dict:
         "tau_mtor": sg.tau_mtor_h * hour,
         "tau_protein": sg.tau_protein_h * hour,
         "tau_translation": sg.tau_translation_h * hour,
-        "tau_activity": sg.activity_tau_s * second,
+        "tau_activity": sg.activity_tau_s * 1.0,
         "tau_activity_relax": sg.activity_relax_h * hour,
         "activity_ref": sg.activity_ref,
     }
 
 
 def candidate_values(sg) -> dict:
-    from brian2 import second
-
-    day = 86400 * second
+    """Run-time values of spine turnover (SI)."""
+    day = 86400 * 1.0
     return {
         "k_form": sg.formation_per_day / day,
         "k_elim": sg.elimination_per_day / day,

@@ -24,3 +24,22 @@ def compose():
     from experiments.config_store import compose as _compose
 
     return _compose
+
+
+@pytest.fixture(scope="session")
+def tiny_runs_folder(tmp_path_factory):
+    """One folder for the tiny runs of the NWB, progress and tutorial tests: a run one of
+    them made is found by its run id by the others, not computed again."""
+    return tmp_path_factory.mktemp("tiny-runs")
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tiny_runs_folder):
+    """``fearsim-run experiment=tiny`` in that folder: (results file, the command's stderr)."""
+    import subprocess
+
+    r = subprocess.run([sys.executable, "-m", "experiments.cli.run", "experiment=tiny",
+                        "simulation.seed=1"], cwd=tiny_runs_folder, capture_output=True,
+                       text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return Path(r.stdout.strip().splitlines()[-1]), r.stderr

@@ -76,7 +76,7 @@ def test_synaptic_event_count_is_analytic_for_inputs(compose):
 
     pop = {k: scaled(p.n, cfg.network.scale) for k, p in cfg.network.populations.items()}
     inp = {k: p.n for k, p in cfg.network.inputs.items()}
-    w = draw_wiring(cfg, {**pop, **inp}, layout(pop), layout(inp))
+    w = draw_wiring(cfg, layout(pop), layout(inp))
     n_syn = {name: b - a for ws in w.values() for name, (a, b) in ws.blocks.items()}
     spikes = {k: 10 * n for k, n in pop.items()}  # 10 spikes per neuron
     st = bench.run_stats(ov, {"sizes": {**pop, **inp}, "n_synapses": n_syn,

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from model import neurons, plasticity
+from model import neurons, nmda, plasticity
 
 
 def test_mg_block_matches_jahr_stevens_values():
@@ -13,10 +13,10 @@ def test_mg_block_matches_jahr_stevens_values():
     # evaluated by hand; half the channels are unblocked near -20 mV
     expected = {-80.0: 0.0244, -60.0: 0.0796, -40.0: 0.2302, -20.0: 0.5080, 0.0: 0.7812}
     for v, b in expected.items():
-        assert neurons.mg_block(v) == pytest.approx(b, abs=5e-4)
+        assert nmda.mg_block(v) == pytest.approx(b, abs=5e-4)
     v = np.linspace(-100, 40, 50)
-    assert np.all(np.diff(neurons.mg_block(v)) > 0)  # unblocks with depolarisation
-    assert neurons.mg_block(-40, mg_mM=2.0) < neurons.mg_block(-40, mg_mM=1.0)
+    assert np.all(np.diff(nmda.mg_block(v)) > 0)  # unblocks with depolarisation
+    assert nmda.mg_block(-40, mg_mM=2.0) < nmda.mg_block(-40, mg_mM=1.0)
 
 
 def _neuron_group(n):
@@ -41,7 +41,7 @@ def test_brian_neuron_equations_use_the_same_block():
     g = _neuron_group(3)
     g.Mg = 1 * b2.mM
     g.v = [-60, -30, 0] * b2.mV
-    assert np.allclose(g.B[:], neurons.mg_block([-60, -30, 0]), rtol=1e-6)
+    assert np.allclose(g.B[:], nmda.mg_block([-60, -30, 0]), rtol=1e-6)
 
 
 def test_graupner_brunel_rate_bands():
@@ -100,8 +100,8 @@ def _single_synapse(c_pre, nmda_avail, v_post_mV=-50.0, rho0=0.2, post_spike_ms=
     from model.config import PlasticityConfig
 
     pl = PlasticityConfig(C_pre=c_pre, C_post=c_post, protein_learning_gain=protein_gain)
-    for var, value in plasticity.plastic_values(pl).items():
-        setattr(syn, var, value)
+    for var, value in plasticity.plastic_values(pl, dt_cons_s=600.0).items():
+        setattr(syn, var + "_", value)  # SI floats
     syn.rho = syn.rho_stable = rho0
     objs = [pre, post, syn]
     if post_spike_ms is not None:
@@ -148,7 +148,7 @@ def test_synaptic_proteins_scale_the_learning_rate_only_when_gained():
 def test_calcium_depends_on_postsynaptic_voltage_through_mg_block():
     _, ca_rest = _single_synapse(c_pre=1.0, nmda_avail=1.0, v_post_mV=-70.0)
     _, ca_depol = _single_synapse(c_pre=1.0, nmda_avail=1.0, v_post_mV=-50.0)
-    ratio = neurons.mg_block(-70.0) / neurons.mg_block(-50.0)
+    ratio = nmda.mg_block(-70.0) / nmda.mg_block(-50.0)
     assert ca_rest / ca_depol == pytest.approx(ratio, rel=1e-6)
 
 

@@ -6,7 +6,8 @@ import xarray as xr
 
 from experiments.io import store
 from model import readout
-from model.protocol import STIM_DT_S, block_occupancy, build_schedule, occupancy_channels
+from model.nmda import block_occupancy, channels
+from model.protocol import STIM_DT_S, build_schedule
 
 
 def test_schedule_lays_out_trials_cs_us_and_contexts(compose):
@@ -33,7 +34,7 @@ def test_block_applies_to_chosen_sessions_regions_and_after(compose):
     cfg = compose(["protocol.block.occupancy=0.9", "protocol.block.regions=[IL]",
                    "protocol.block.sessions=[2]", "protocol.block.after_h=3"])
     sch = build_schedule(cfg.protocol)
-    ch = occupancy_channels(cfg.network.populations)
+    ch = channels(cfg.network.populations)
     fast, slow = block_occupancy(cfg.protocol, ch, sch, slow_dt_h=1 / 6)
     il = [k for k, (r, _) in enumerate(ch) if r == "IL"]
     other = [k for k, (r, _) in enumerate(ch) if r != "IL"]

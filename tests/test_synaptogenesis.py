@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from model import manipulations, pharmacology, synaptogenesis
-from model.protocol import build_schedule, nmda_occupancy, occupancy_channels, slow_grid
+from model.protocol import build_schedule, slow_grid
 
 DT_H = 2 / 60  # the slow clock step of configs/plasticity/calcium.yaml
 
@@ -85,13 +85,10 @@ def _run_slow_network(cfg, n_steps):
     b2.set_device("runtime")
     b2.prefs.codegen.target = "numpy"
     sch = build_schedule(cfg.protocol)
-    ch = occupancy_channels(cfg.network.populations)
     dt_h = cfg.plasticity.consolidation_dt_min / 60
-    fast, slow = nmda_occupancy(cfg, ch, sch, dt_h)
-    regions = list(dict.fromkeys(p.region for p in cfg.network.populations.values()))
-    c = circuit.build(cfg, sch, fast, slow, manipulations.opto_current(cfg, sch),
-                      manipulations.infusion_levels(cfg, sch, regions, dt_h),
-                      np.zeros(sch.stim.shape[0]))
+    timeline = circuit.timelines(cfg, sch)
+    c = circuit.build(cfg, circuit.plan(cfg, sch, timeline))
+    ch, slow = timeline.channels, timeline.occ_slow
     b2.Network(*c.slow_objects).run(n_steps * dt_h * 3600 * b2.second)
     return c, ch, slow, sch, dt_h
 
@@ -159,7 +156,7 @@ def test_infusions_on_the_protocol_clock(compose):
     sch = build_schedule(cfg.protocol)
     regions = list(dict.fromkeys(p.region for p in cfg.network.populations.values()))
     lv = manipulations.infusion_levels(cfg, sch, regions, 1 / 6)
-    col = regions.index("IL") * 4 + manipulations.INFUSION_COLUMNS["rapamycin"]
+    col = manipulations.infusion_column(regions.index("IL"), "rapamycin")
     t = slow_grid(sch, 1 / 6)
     on = lv[:, col] > 0
     assert np.all(lv[on, col] == 0.9)

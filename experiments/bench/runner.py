@@ -175,70 +175,15 @@ def _profile_patch() -> dict:
 # ---------------------------------------------------------------- plain Brian2
 
 def plain_spec(overrides: list[str]) -> dict:
-    """Everything the plain script needs, as numpy arrays and floats."""
+    """The plan of the config's circuit (model.circuit.plan) and its run settings."""
     from experiments.config_store import compose
-    from model import circuit, manipulations, neurons, synaptogenesis
-    from model.protocol import (
-        STIM_CHANNELS,
-        build_schedule,
-        nmda_occupancy,
-        occupancy_channels,
-        shock_trace,
-    )
+    from model import circuit
+    from model.protocol import build_schedule
 
     cfg = compose(list(overrides))
-    net = cfg.network
     sch = build_schedule(cfg.protocol)
-    channels = occupancy_channels(net.populations)
-    occ_fast, _ = nmda_occupancy(cfg, channels, sch, cfg.plasticity.consolidation_dt_min / 60)
-    pop_sizes = {k: circuit.scaled(p.n, net.scale) for k, p in net.populations.items()}
-    in_sizes = {k: p.n for k, p in net.inputs.items()}
-    pop_sl, in_sl = circuit.layout(pop_sizes), circuit.layout(in_sizes)
-    wiring = circuit.draw_wiring(cfg, {**pop_sizes, **in_sizes}, pop_sl, in_sl)
-    syn = {}
-    for key, w in wiring.items():
-        if w.blocks:
-            i, j, vals = w.arrays()
-            syn[key] = {"i": i, "j": j, "values": vals}
-    n_in = sum(in_sizes.values())
-    inputs = {f: np.zeros(n_in) for f in ("base_rate_Hz", "on_rate_Hz", "depression_U",
-                                          "depression_tau_s")}
-    stim_channel = np.zeros(n_in, dtype=np.int32)
-    for name, sl in in_sl.items():
-        for f in inputs:
-            inputs[f][sl] = getattr(net.inputs[name], f)
-        stim_channel[sl] = STIM_CHANNELS.index(name)
-    n = sum(pop_sizes.values())
-    chan, popidx = np.zeros(n, np.int32), np.zeros(n, np.int32)
-    for k, (name, pop) in enumerate(net.populations.items()):
-        chan[pop_sl[name]] = channels.index((pop.region, pop.kind))
-        popidx[pop_sl[name]] = k
-    params = neurons.population_arrays(net.populations, pop_sizes)
-    rng = np.random.default_rng(cfg.simulation.seed)
-    v0 = params["EL"] + (params["Vt"] - params["EL"]) * rng.random(n)
-    pl = cfg.plasticity
-    return {
-        "dt_ms": cfg.simulation.dt_ms, "seed": cfg.simulation.seed,
-        "duration_s": float(sch.fast_duration_s), "trial_s": cfg.protocol.trial_s,
-        "stim": sch.stim, "occ_fast": occ_fast,
-        "opto_pA": manipulations.opto_current(cfg, sch),
-        "shock": shock_trace(sch, pl.shock_tau_min, pl.shock_per_us),
-        "bg_rate_Hz": net.background_rate_Hz, "n_neurons": n, "n_inputs": n_in,
-        "inputs": inputs, "stim_channel": stim_channel, "nmda_channel": chan,
-        "population": popidx, "params": params, "v0": v0,
-        "syn_consts_SI": {k: float(np.asarray(v))
-                          for k, v in neurons.synaptic_constants(cfg.synapses).items()},
-        "chain_SI": {k: float(np.asarray(v))
-                     for k, v in synaptogenesis.chain_values(cfg.synaptogenesis).items()},
-        "learn_SI": {
-            "tau_ca": pl.tau_ca_ms * 1e-3, "tau_glu": pl.tau_glu_ms * 1e-3,
-            "theta_d": pl.theta_d, "theta_p": pl.theta_p, "gamma_d": pl.gamma_d,
-            "gamma_p": pl.gamma_p, "tau_rho": pl.tau_rho_s, "ca_amp_pre_spike": pl.C_pre,
-            "ca_amp_post_spike": pl.C_post,
-            "learn": pl.learning_rate if pl.enabled else 0.0},
-        "delay_ms": cfg.synapses.delay_ms, "synapses": syn,
-        "pop_names": list(pop_sizes), "pop_sizes": pop_sizes,
-    }
+    return {"plan": circuit.plan(cfg, sch), "dt_ms": cfg.simulation.dt_ms,
+            "seed": cfg.simulation.seed, "duration_s": float(sch.fast_duration_s)}
 
 
 def build_and_run(directory: str) -> tuple[float, float]:
@@ -254,75 +199,54 @@ def build_and_run(directory: str) -> tuple[float, float]:
 
 
 def plain_run(spec: dict, directory: str) -> dict:
-    """The plain Brian2 standalone script: one network, one SpikeMonitor."""
+    """The plain Brian2 standalone script of the plan's spiking network.
+
+    The plan's groups, synapses and TimedArrays as plain Brian2 objects, every
+    value set straight on them (SI floats), one ``Network.run`` over the
+    spiking time, one SpikeMonitor; none of the plan's slow runners.
+    """
     import brian2 as b2
 
+    from model import circuit, neurons
     from model import device as dev
-    from model import neurons, plasticity, synaptogenesis
-    from model.circuit import INPUT_EQS
-    from model.protocol import STIM_DT_S
 
+    plan = spec["plan"]
     t0 = time.perf_counter()
     b2.set_device("cpp_standalone", directory=directory, build_on_run=False)
     b2.prefs.devices.cpp_standalone.openmp_threads = 0
     b2.prefs.codegen.cpp.extra_compile_args_gcc = list(dev.CPP_FLAGS)
     b2.defaultclock.dt = spec["dt_ms"] * b2.ms
     b2.seed(spec["seed"])
-    ta_dt = STIM_DT_S * b2.second
-    ns = {"stim": b2.TimedArray(spec["stim"], dt=ta_dt),
-          "occ_fast": b2.TimedArray(spec["occ_fast"], dt=spec["trial_s"] * b2.second),
-          "opto": b2.TimedArray(spec["opto_pA"] * b2.pA, dt=ta_dt),
-          "shock": b2.TimedArray(spec["shock"], dt=ta_dt)}
-    inp = b2.NeuronGroup(spec["n_inputs"], INPUT_EQS, threshold="rand() < rate*dt",
-                         reset="x_res -= dep_U*x_res", method="exact", namespace=ns)
-    ip = spec["inputs"]
-    inp.base_rate = ip["base_rate_Hz"] * b2.Hz
-    inp.on_rate = ip["on_rate_Hz"] * b2.Hz
-    inp.dep_U = ip["depression_U"]
-    inp.tau_dep = ip["depression_tau_s"] * b2.second
-    inp.stim_channel = spec["stim_channel"]
-    inp.x_res = 1.0
-    g = neurons.neuron_group(spec["n_neurons"], synaptogenesis.NEURON_CHAIN_VARS, ns,
-                             name="plain_neurons", stim_dt=ta_dt)
-    # SI floats straight into the arrays (no unit objects)
-    for var, arr in spec["params"].items():
-        setattr(g, var + "_", arr)
-    for var, value in {**spec["syn_consts_SI"], **spec["chain_SI"]}.items():
-        setattr(g, var + "_", value)
-    g.nmda_channel = spec["nmda_channel"]
-    g.population = spec["population"]
-    g.v_ = spec["v0"]
-    g.nmda_avail = 1.0
-    g.cons_drive = 1.0
-    g.activity = spec["chain_SI"]["activity_ref"]
-    g.run_regularly("nmda_avail = 1 - occ_fast(t, nmda_channel)", dt=1 * b2.ms, when="start")
-    bg_isi = neurons.background_isi_s(spec["bg_rate_Hz"])
-    g.bg_isi_ = bg_isi
-    g.bg_next_ = np.random.default_rng(spec["seed"]).exponential(bg_isi, spec["n_neurons"])
-    objects = [inp, g]
-    for key, s_spec in spec["synapses"].items():
-        from_input = key.startswith("input")
-        model, on_pre, on_post = plasticity.synapse_code(key)
-        s = b2.Synapses(inp if from_input else g, g, model=model, on_pre=on_pre, on_post=on_post,
-                        delay=spec["delay_ms"] * b2.ms, method="exact", namespace=ns)
-        s.connect(i=s_spec["i"], j=s_spec["j"])
-        for var, arr in s_spec["values"].items():
-            setattr(s, var + "_", arr)
-        if key == "input_plastic":
-            for var, value in spec["learn_SI"].items():
-                setattr(s, var + "_", value)
+    ns = {name: b2.TimedArray(values * getattr(b2, unit) if unit else values,
+                              dt=dt_s * b2.second)
+          for name, (values, unit, dt_s) in circuit.timed_array_tables(plan.timelines).items()}
+    ns["poisson_interval"] = neurons.poisson_interval_function()
+    groups = {}
+    for name, gp in plan.groups.items():
+        g = b2.NeuronGroup(gp.n, gp.equations, threshold=gp.threshold, reset=gp.reset,
+                           method=gp.method, namespace=ns, name=f"plain_{name}")
+        for _, code, dt_s, when in gp.regular:
+            g.run_regularly(code, dt=None if dt_s is None else dt_s * b2.second, when=when)
+        for var, value in {**gp.run_time, **gp.fixed}.items():
+            setattr(g, var + "_", value)
+        groups[name] = g
+    objects = list(groups.values())
+    for sp in plan.synapses.values():
+        s = b2.Synapses(groups[sp.source], groups[sp.target], model=sp.model, on_pre=sp.on_pre,
+                        on_post=sp.on_post, delay=sp.delay_s * b2.second, method="exact",
+                        namespace=ns)
+        s.connect(i=sp.i, j=sp.j)
+        for var, value in {**sp.run_time, **sp.fixed}.items():
+            setattr(s, var + "_", value)
         objects.append(s)
-    mon = b2.SpikeMonitor(g)
+    mon = b2.SpikeMonitor(groups["neurons"])
     objects.append(mon)
     net = b2.Network(*objects)
     net.run(spec["duration_s"] * b2.second, namespace=ns)
     setup_s = time.perf_counter() - t0
     build_s, simulate_s = build_and_run(directory)
-    i = np.asarray(mon.i[:])
-    counts = np.bincount(i, minlength=spec["n_neurons"])
-    offsets = np.cumsum([0] + [spec["pop_sizes"][p] for p in spec["pop_names"]])
-    pop_spikes = {p: int(counts[offsets[k]:offsets[k + 1]].sum())
-                  for k, p in enumerate(spec["pop_names"])}
+    counts = np.bincount(np.asarray(mon.i[:]), minlength=groups["neurons"].N)
+    pop_spikes = {p: int(counts[sl].sum()) for p, sl in plan.pop_slices.items()}
     b2.device.reinit()
     b2.device.activate()
     return {"setup_s": setup_s, "build_s": build_s, "simulate_s": simulate_s,
@@ -487,15 +411,8 @@ class Bench:
         d = str(self.tmp / "plain_build")
         log("plain: same network as a plain Brian2 standalone script")
         res = in_child(plain_child, ov, d)
-        from experiments.config_store import compose
-        from model.circuit import draw_wiring, layout, scaled
-
-        cfg = compose(ov)
-        pop = {k: scaled(p.n, cfg.network.scale) for k, p in cfg.network.populations.items()}
-        inp = {k: p.n for k, p in cfg.network.inputs.items()}
-        w = draw_wiring(cfg, {**pop, **inp}, layout(pop), layout(inp))
-        n_syn = {name: b - a for ws in w.values() for name, (a, b) in ws.blocks.items()}
-        stats = run_stats(ov, {**res, "sizes": {**pop, **inp}, "n_synapses": n_syn})
+        plan = plain_spec(ov)["plan"]
+        stats = run_stats(ov, {**res, "sizes": plan.sizes, "n_synapses": plan.n_synapses})
         out = {"overrides": ov, **res, **stats,
                "includes_slow_network": False, "monitors": ["SpikeMonitor"]}
         d_res = self.out.get("default")
@@ -689,7 +606,7 @@ def neuron_variant_run(variant: str, directory: str, n: int, bio_s: float) -> di
         g.run_regularly("g_ampa += background_binomial()*bg_w", when="synapses",
                         name="neurons_background")
     else:
-        g = neurons.neuron_group(n, synaptogenesis.NEURON_CHAIN_VARS, ns, stim_dt=stim_dt)
+        g = neurons.neuron_group(n, synaptogenesis.NEURON_CHAIN_VARS, ns, stim_dt_s=STIM_DT_S)
         g.bg_isi_ = 1 / rate_hz
         g.bg_next_ = np.random.default_rng(1).exponential(1 / rate_hz, n)
     # an excitatory principal cell of configs/network/fear_circuit.yaml

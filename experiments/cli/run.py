@@ -125,6 +125,9 @@ def _hydra_main(cfg: DictConfig):
 
 
 def main() -> None:
+    from experiments.cli.run_info import answer_early
+
+    answer_early(sys.argv[1:])  # --version, --preview: answered before Hydra starts
     _hydra_main()
 
 

@@ -34,6 +34,8 @@ from typing import Any
 
 from hydra.experimental.callback import Callback
 
+from experiments.io.eta import launcher_parallelism, sweep_eta
+
 MANIFEST = "manifest.jsonl"
 SWEEP_JSON = "sweep.json"
 STATUSES = ("done", "skipped", "failed")
@@ -161,24 +163,6 @@ def fmt_s(seconds: float) -> str:
     return f"{h}h{m:02d}m{s:02d}s" if h else (f"{m}m{s:02d}s" if m else f"{s}s")
 
 
-def estimate_eta(records: list[dict], remaining: int, elapsed: float) -> float:
-    """Seconds left: remaining jobs x median job time / jobs running at once.
-
-    The median keeps a first run's compilation from dominating; the effective
-    concurrency (busy job-seconds per elapsed second) covers parallel launchers.
-    """
-    if not remaining:
-        return 0.0
-    walls = sorted(float(r.get("wall_s", 0.0)) for r in records
-                   if r.get("status") in ("done", "failed"))
-    if not walls:  # only skips so far
-        walls = sorted(float(r.get("wall_s", 0.0)) for r in records) or [float("nan")]
-    median = walls[len(walls) // 2]
-    busy = sum(float(r.get("wall_s", 0.0)) for r in records)
-    concurrency = max(1.0, busy / elapsed) if elapsed and elapsed > 0 else 1.0
-    return remaining * median / concurrency
-
-
 class SweepProgress(Callback):
     """Counts done/failed/skipped jobs and prints an ETA after each job."""
 
@@ -234,7 +218,9 @@ class SweepProgress(Callback):
             return
         total = int(info.get("total") or 0)
         elapsed = time.time() - since if since else float("nan")
-        eta = estimate_eta(records, max(total - finished, 0), elapsed) if total else float("nan")
+        eta = (sweep_eta(records, max(total - finished, 0), since, time.time(),
+                         parallel=launcher_parallelism(config.hydra.launcher))
+               if total and since else float("nan"))
         of = f"/{total}" if total else ""
         say(f"{finished}{of} finished: {c['done']} done, {c['skipped']} skipped, "
             f"{c['failed']} failed; elapsed {fmt_s(elapsed)}, ETA {fmt_s(eta)}")
