@@ -49,6 +49,12 @@ COLOURS = {
     "ketamine": "#2166ac",
     "ketamine x6": "#2166ac",
     "saline x6": "#404040",
+    "IL stimulation with the tone": "#1b7837",
+    "PL stimulation with the tone": "#c51b7d",
+    "PL inactivated": "#de77ae",
+    "IL inactivated": "#7fbc41",
+    "NR2B block in LA": "#8c510a",
+    "AAB (extinction in A, test in B)": "#35978f",
 }
 PHASE_COLOURS = {
     "habituation": "#eeeeee", "conditioning": "#fde0d2", "extinction": "#deebf7",
@@ -60,6 +66,9 @@ SHORT = {
     "ketamine during extinction": "ket. during ext.", "ketamine 24 h before": "ket. 24 h before",
     "CPP during extinction": "CPP during ext.",
     "NMDAR block (systemic)": "block, systemic", "NMDAR block (IL)": "block, IL",
+    "IL stimulation with the tone": "IL stim.", "PL stimulation with the tone": "PL stim.",
+    "PL inactivated": "PL off", "IL inactivated": "IL off", "NR2B block in LA": "LA NR2B",
+    "AAB (extinction in A, test in B)": "AAB",
 }
 PHASE_SHORT = {"habituation": "hab.", "conditioning": "cond.", "extinction": "extinction",
                "recall": "recall", "renewal": "renewal"}

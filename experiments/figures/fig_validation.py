@@ -150,7 +150,7 @@ def plot(data: xr.Dataset):
                              gridspec_kw={"width_ratios": [2.6, 1.4, 1.4, 1.2]})
     core.trial_panel(axes[0], data.freezing, groups=[CONTROL_LABEL, IL_STIM, PL_STIM,
                                                      PL_OFF, IL_OFF, LA_NR2B])
-    axes[0].legend(loc="upper right", fontsize=5)
+    axes[0].legend(loc="lower left", fontsize=4.5)
     axes[0].set_title("freezing per trial (ABA protocol)", loc="left", pad=10)
     manipulated = [CONTROL_LABEL, IL_STIM, PL_STIM, PL_OFF, IL_OFF, LA_NR2B]
     core.bar_panel(axes[1], data.extinction_first, groups=manipulated,
