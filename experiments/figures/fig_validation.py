@@ -9,7 +9,7 @@ checked with, and its source (:data:`EXPERIMENTS`).
 The manipulations use the model's existing tools at their default sizes
 (``manipulations``: an optogenetic-like current of the schema's default
 300 pA during the tone or the whole session; ``protocol.block``: a local NMDA
-block), in the extinction session (session 2) of the default protocol, against
+block), in the extinction session (session index 2) of the default protocol, against
 the same control as every figure.
 """
 
