@@ -55,14 +55,9 @@ def run(config: FearsimConfig | Sequence[str] = (), force: bool = False) -> Path
     run id and reused, unless ``force``. Raises :class:`ConfigError` for a bad
     config, ``model.readout.RunawayError`` when activity runs away (nothing stored).
     """
+    from experiments.execute import execute
+
     cfg = config if isinstance(config, FearsimConfig) else compose(config)
-    try:
-        from experiments.execute import execute
-    except ImportError:  # a checkout where fearsim-run's module still holds the runner
-        if force:
-            raise NotImplementedError("force=True needs experiments.execute") from None
-        from experiments.cli.run import execute
-        return execute(cfg)
     return execute(cfg, force=force)
 
 

@@ -1,8 +1,11 @@
 """Run one configuration through the whole protocol and return its data.
 
 Takes a validated :class:`model.config.FearsimConfig`, returns an
-:class:`Outcome` (summary Dataset, spikes Dataset, timings). Knows nothing of
-files beyond the Brian2 build directory, nothing of Hydra or plots.
+:class:`Outcome` (summary Dataset, spikes Dataset, timings) only for a run
+that reached the end of its protocol. Knows nothing of files beyond the
+Brian2 build directory, which the caller provides (a build cache lives with
+the experiments), nothing of Hydra or plots. How C++ standalone compiles and
+runs, and what it checks: :mod:`model.standalone`.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import numpy as np
 import xarray as xr
 
 from . import circuit as circuit_mod
-from . import progress
+from . import progress, standalone
 from .config import FearsimConfig, validate
 from .protocol import build_schedule, slow_grid
 from .readout import RunawayError, summarize
@@ -72,18 +75,30 @@ class DeviceSession:
 
     name: str
     standalone: bool
-    directory: Path | None = None
-    slot: object = None
-    build_lock: int | None = None
+    build: object = None  # the build directory: ``directory`` and ``built(seconds, compiled)``
     results_rel: str = ""
-    default_flags: list = field(default_factory=list)
+    seed: object = None  # the group holding the run-time seed (standalone)
+    stop_on_interrupt: bool = True
+    restore: dict = field(default_factory=dict)
+
+    @property
+    def directory(self) -> Path:
+        return Path(self.build.directory)
 
 
-def run(cfg: FearsimConfig, progress=None, build_root=None) -> Outcome:
-    """Simulate ``cfg``. Raises RunawayError if activity runs away or is NaN.
+def run(cfg: FearsimConfig, progress=None, build=None) -> Outcome:
+    """Simulate ``cfg`` through its whole protocol, or raise.
 
-    C++ standalone reuses a cached build of the same structure (see
-    :mod:`model.device`); ``build_root`` overrides the cache folder.
+    Raises RunawayError if activity runs away or is NaN, SimulationError if
+    the simulation did not reach the protocol's end, NonFiniteValue if a
+    run-time value is not finite. Ctrl-C (KeyboardInterrupt) and SIGTERM
+    (:class:`model.standalone.Terminated`) stop the compiler or binary,
+    remove the run's results folder and propagate.
+
+    C++ standalone needs ``build``, a build directory this run uses alone:
+    an object with ``directory`` and ``built(seconds, compiled)``, called
+    once the binary is up to date (a slot of a build cache), or a path;
+    without it, ``simulation.build_dir``.
     """
     validate(cfg)
     # Brian2 names code objects uniquely among live objects: collect the
@@ -91,75 +106,71 @@ def run(cfg: FearsimConfig, progress=None, build_root=None) -> Outcome:
     gc.collect()
     say = progress or (lambda msg: None)
     t0 = time.perf_counter()
-    session = open_device(cfg, resolve_device(cfg.simulation.device), build_root)
-    try:
-        inputs = protocol_inputs(cfg)
-        c = circuit_mod.build(cfg, circuit_mod.plan(cfg, inputs.schedule, inputs.timelines),
-                              defer_values=session.standalone)
-        t_runs = time.perf_counter()
-        run_protocol(cfg, c, inputs.schedule, session, say)
-        timings = run_on_device(session, c, cfg, say, t0, t_runs)
-        raw = read_raw(c)
-    finally:
-        close_device(session)
+    with standalone.sigterm_raises():
+        session = open_device(cfg, resolve_device(cfg.simulation.device), build)
+        try:
+            inputs = protocol_inputs(cfg)
+            c = circuit_mod.build(cfg, circuit_mod.plan(cfg, inputs.schedule, inputs.timelines),
+                                  defer_values=session.standalone)
+            if session.standalone:
+                session.seed = standalone.seed_from_run_args()
+                c.fast_objects.append(session.seed)
+            t_runs = time.perf_counter()
+            fast, slow = run_protocol(cfg, c, inputs.schedule, session, say)
+            check_protocol_time(inputs.schedule, fast, slow)
+            timings = run_on_device(session, c, cfg, say, t0, t_runs)
+            raw = read_raw(c)
+        finally:
+            close_device(session)
     timings["total_s"] = time.perf_counter() - t0
     if not np.all(np.isfinite(raw["final_v"])):
         raise RunawayError("membrane potentials became NaN")
     return assemble_outcome(cfg, inputs, raw, session.name, timings)
 
 
-def open_device(cfg: FearsimConfig, device: str, build_root) -> DeviceSession:
-    """Select and configure the Brian2 device; a standalone run takes a build slot."""
+def open_device(cfg: FearsimConfig, device: str, build) -> DeviceSession:
+    """Select and configure the Brian2 device."""
     import brian2 as b2
 
-    from . import device as dev
-
-    standalone = device == "cpp_standalone"
-    session = DeviceSession(name=device, standalone=standalone,
-                            results_rel=f"results_{os.getpid()}_{uuid.uuid4().hex[:8]}")
-    if not standalone:
+    session = DeviceSession(name=device, standalone=device == "cpp_standalone",
+                            results_rel=f"results_{os.getpid()}_{uuid.uuid4().hex[:8]}",
+                            stop_on_interrupt=b2.prefs.core.stop_on_keyboard_interrupt)
+    if session.standalone:
+        standalone.check_seed(cfg.simulation.seed)
+        session.build = _build_directory(cfg, build)
+    # Brian2's default ends the current run on Ctrl-C and lets the protocol
+    # carry on: a truncated run that looks finished
+    b2.prefs.core.stop_on_keyboard_interrupt = False
+    if not session.standalone:
         b2.set_device("runtime")
         b2.prefs.codegen.target = "numpy" if device == "numpy" else "cython"
         b2.seed(cfg.simulation.seed)
         return session
-    if cfg.simulation.build_dir:
-        session.directory = Path(cfg.simulation.build_dir).resolve()
-        session.directory.mkdir(parents=True, exist_ok=True)
-    else:
-        session.slot = dev.acquire_slot(dev.structure_hash(cfg), Path(build_root) if build_root
-                                        else None)
-        session.build_lock = session.slot.wait_for_first_build()
-        session.directory = session.slot.directory
-    dev.make_clock_order_deterministic()
-    b2.set_device("cpp_standalone", directory=str(session.directory), build_on_run=False)
-    b2.prefs.devices.cpp_standalone.openmp_threads = (
-        cfg.simulation.threads if cfg.simulation.threads > 1 else 0)
-    # Brian2's default "make -j" starts every compiler at once (~130 for
-    # this model): on a small machine that thrashes memory; one per core
-    b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
-    session.default_flags = b2.prefs.codegen.cpp.extra_compile_args_gcc
-    b2.prefs.codegen.cpp.extra_compile_args_gcc = list(dev.CPP_FLAGS)
-    b2.get_device().seed(dev.EnvSeed())
+    session.restore = standalone.use_device(session.directory, cfg.simulation.threads)
     return session
 
 
+def _build_directory(cfg: FearsimConfig, build):
+    if build is None and cfg.simulation.build_dir:
+        build = cfg.simulation.build_dir
+    if build is None:
+        raise ValueError("C++ standalone needs a build directory: pass build= (a slot of "
+                         "experiments.io.build_cache, or call its run_cached) or set "
+                         "simulation.build_dir")
+    if isinstance(build, (str, Path)):
+        return standalone.BuildDirectory(Path(build))
+    return build
+
+
 def close_device(session: DeviceSession) -> None:
-    """Remove the run's results folder, reset Brian2 and release the build slot."""
+    """Remove the run's results folder and reset Brian2."""
     import brian2 as b2
 
-    from . import device as dev
-
+    b2.prefs.core.stop_on_keyboard_interrupt = session.stop_on_interrupt
     if not session.standalone:
         return
     shutil.rmtree(session.directory / session.results_rel, ignore_errors=True)
-    b2.device.reinit()
-    b2.device.activate()
-    b2.set_device("runtime")
-    b2.prefs.codegen.cpp.extra_compile_args_gcc = session.default_flags
-    dev.release_lock(session.build_lock)
-    session.build_lock = None
-    if session.slot is not None:
-        session.slot.release()
+    standalone.reset_device(session.restore)
 
 
 def protocol_inputs(cfg: FearsimConfig) -> ProtocolInputs:
@@ -172,10 +183,11 @@ def protocol_inputs(cfg: FearsimConfig) -> ProtocolInputs:
                           slow_dt_h=cfg.plasticity.consolidation_dt_min / 60.0)
 
 
-def run_protocol(cfg: FearsimConfig, c, schedule, session: DeviceSession, say) -> None:
+def run_protocol(cfg: FearsimConfig, c, schedule, session: DeviceSession, say):
     """The sessions through the spiking network, the intervals through the slow one.
 
     Runtime devices simulate here; C++ standalone only records the runs.
+    Returns the (spiking, slow) networks.
     """
     import brian2 as b2
 
@@ -196,6 +208,22 @@ def run_protocol(cfg: FearsimConfig, c, schedule, session: DeviceSession, say) -
             tracker.session_done(k)
         # the slow clock covers the session's real duration and what follows
         slow.run(slow_runs[k + 1] * 3600 * b2.second)
+    return fast, slow
+
+
+def check_protocol_time(schedule, fast, slow) -> None:
+    """The networks' time must be the schedule's: spiking sessions and the whole protocol clock.
+
+    Runtime devices: the time simulated; C++ standalone: the time recorded,
+    which the binary must then reach (:func:`model.standalone.run_project`).
+    """
+    for net, planned_s in ((fast, schedule.fast_duration_s),
+                           (slow, schedule.slow_duration_h * 3600.0)):
+        reached = float(net.t_)
+        if abs(reached - planned_s) > 1e-9 * max(1.0, planned_s):
+            raise standalone.SimulationError(
+                f"the protocol stopped early: network {net.name} reached {reached:.6g} s "
+                f"of {planned_s:.6g} s")
 
 
 def run_on_device(session: DeviceSession, c, cfg: FearsimConfig, say, t0: float,
@@ -204,8 +232,12 @@ def run_on_device(session: DeviceSession, c, cfg: FearsimConfig, say, t0: float,
     if not session.standalone:
         return {"setup_s": t_runs - t0, "simulate_s": time.perf_counter() - t_runs}
     timings = {"setup_s": time.perf_counter() - t0}
+    values = c.values.as_run_args()
+    values[session.seed.seed_value] = cfg.simulation.seed
+    # refused here, before compiling, if any value is not finite
+    args = standalone.run_arg_strings(values, session.directory)
     timings.update(build_binary(session, say))
-    timings["simulate_s"] = run_binary(session, c, cfg, say)
+    timings["simulate_s"] = run_binary(session, cfg, args, say)
     return timings
 
 
@@ -213,39 +245,28 @@ def build_binary(session: DeviceSession, say) -> dict:
     """Generate the code and compile it (make finds nothing to do for a cached build)."""
     import brian2 as b2
 
-    from . import device as dev
-
     directory = session.directory
-    before = dev.binary_mtime(directory)
-    if before < 0 or (session.slot is not None and not session.slot.compiled):
-        say(progress.compile_notice(directory, session.slot.directory.parent.parent
-                                    if session.slot is not None else None))
+    before = standalone.binary_mtime(directory)
+    # a cache slot says whether it holds a compiled build, and where the cache is
+    if before < 0 or not getattr(session.build, "compiled", True):
+        say(progress.compile_notice(directory, getattr(session.build, "cache_root", None)))
     t1 = time.perf_counter()
-    b2.device.build(directory=str(directory), compile=True, run=False, with_output=False)
+    b2.device.build(directory=str(directory), compile=False, run=False, with_output=False)
+    standalone.check_static_arrays(directory)
+    standalone.compile_project(directory)
     timings = {"build_s": time.perf_counter() - t1,
-               "compiled": dev.binary_mtime(directory) != before}
-    if session.slot is not None:
-        if timings["compiled"]:
-            session.slot.log_build(timings["build_s"])
-        session.slot.mark_compiled()
-        dev.release_lock(session.build_lock)
-        session.build_lock = None
+               "compiled": standalone.binary_mtime(directory) != before}
+    session.build.built(timings["build_s"], timings["compiled"])
     say(("compiled" if timings["compiled"] else "reused") + f" build in {directory}")
     return timings
 
 
-def run_binary(session: DeviceSession, c, cfg: FearsimConfig, say) -> float:
+def run_binary(session: DeviceSession, cfg: FearsimConfig, args: list[str], say) -> float:
     """Run the compiled protocol with this run's values; returns its wall time."""
-    import brian2 as b2
-
-    from . import device as dev
-
-    os.environ[dev.SEED_ENV] = str(cfg.simulation.seed)
     t2 = time.perf_counter()
-    stdout = Path(session.directory) / session.results_rel / "stdout.txt"
+    stdout = session.directory / session.results_rel / "stdout.txt"
     with progress.SessionProgress(progress.sessions_of(cfg), say).follow(stdout):
-        b2.device.run(directory=str(session.directory), results_directory=session.results_rel,
-                      with_output=False, run_args=c.values.as_run_args())
+        standalone.run_project(session.directory, session.results_rel, args)
     return time.perf_counter() - t2
 
 

@@ -171,7 +171,7 @@ def candidate_values(sg) -> dict:
         "k_form": sg.formation_per_day / day,
         "k_elim": sg.elimination_per_day / day,
         "rho_new": sg.rho_new,
-        "rho_stable_level": sg.rho_stable,
+        "rho_stable_level": sg.rho_fully_stable,
         "gate_max": sg.gate_max,
     }
 

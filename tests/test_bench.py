@@ -22,7 +22,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _bench(tmp_path, *args, timeout=900):
     env = dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg")
-    env.pop("FEARSIM_SEED", None)
     out = tmp_path / "bench.json"
     md = tmp_path / "BENCHMARKS.md"
     r = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench.py"), "--quick",

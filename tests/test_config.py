@@ -24,7 +24,7 @@ def test_default_config_composes_and_validates(compose):
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in (ROOT / "configs/experiment").glob("*.yaml")))
 def test_every_experiment_config_composes(compose, name):
-    compose([f"experiment={name}"])
+    assert compose([f"experiment={name}"]).name == name  # the experiment names its runs
 
 
 @pytest.mark.parametrize("override, key", [
@@ -60,8 +60,8 @@ def _cli(args, cwd):
 
 
 @pytest.mark.parametrize("override, code, needle", [
-    ("network.nosuchkey=1", 1, "nosuchkey"),  # unknown key (Hydra, while composing)
-    ("network.scale=abc", 1, "network.scale"),  # wrong type
+    ("network.nosuchkey=1", 2, "nosuchkey"),  # unknown key
+    ("network.scale=abc", 2, "network.scale"),  # wrong type
     ("network.scale=100", 2, "network.scale"),  # out of range
     ("protocol.sessions=[{phase: renewal, context: A, n_trials: 1}]", 2, "protocol.sessions"),
 ])
@@ -70,6 +70,34 @@ def test_cli_bad_config_exits_nonzero_and_writes_nothing(tmp_path, override, cod
     r = _cli([override, f"paths.results_dir={out}"], cwd=tmp_path)
     assert r.returncode == code, r.stderr
     assert needle in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
     assert "Traceback" not in r.stderr
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_default_config_without_hydra_equals_hydras_composition(compose):
+    from experiments.config_store import default_config, plain
+
+    assert plain(default_config()) == plain(compose([]))
+    assert default_config() == compose([])
+
+
+def test_the_schema_holds_no_values_of_its_own():
+    """configs/ is the one source of defaults: a section cannot be made without it."""
+    from model.config import FearsimConfig, PlasticityConfig, SynaptogenesisConfig
+
+    for section in (FearsimConfig, PlasticityConfig, SynaptogenesisConfig):
+        with pytest.raises(TypeError):
+            section()
+
+
+def test_the_science_package_imports_neither_hydra_nor_omegaconf():
+    import ast
+
+    for path in (ROOT / "model").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                assert name.split(".")[0] not in ("hydra", "omegaconf"), (path, name)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
+from experiments.io import build_cache
 from model import simulate
 
 DRUG = ["experiment=ketamine_24h_before_extinction", "protocol=short", "network.scale=0.1",
@@ -17,7 +18,7 @@ def cache(shared_build_cache):
 
 def _standalone(compose, cache, extra):
     cfg = compose(DRUG + ["simulation.device=cpp_standalone"] + extra)
-    return simulate.run(cfg, build_root=cache)
+    return build_cache.run_cached(cfg, root=cache)
 
 
 def test_silencing_il_changes_il_and_leaves_la_untouched(compose, cache):

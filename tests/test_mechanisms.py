@@ -97,9 +97,12 @@ def _single_synapse(c_pre, nmda_avail, v_post_mV=-50.0, rho0=0.2, post_spike_ms=
                       namespace={"shock": no_shock})
     syn.connect()
     syn.w_ampa = syn.w_nmda = 0 * b2.nS  # keep the postsynaptic voltage clamped
-    from model.config import PlasticityConfig
+    import dataclasses
 
-    pl = PlasticityConfig(C_pre=c_pre, C_post=c_post, protein_learning_gain=protein_gain)
+    from experiments.config_store import default_config
+
+    pl = dataclasses.replace(default_config().plasticity, C_pre=c_pre, C_post=c_post,
+                             protein_learning_gain=protein_gain)
     for var, value in plasticity.plastic_values(pl, dt_cons_s=600.0).items():
         setattr(syn, var + "_", value)  # SI floats
     syn.rho = syn.rho_stable = rho0

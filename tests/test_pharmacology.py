@@ -1,6 +1,6 @@
-"""Pharmacokinetics and NMDAR occupancy (model/pharmacology.py): closed forms,
-superposition, Hill/Gaddum occupancy, the MODEL.md section 4 targets and
-validation messages. Pure numpy, no simulation."""
+"""Pharmacokinetics and NMDAR occupancy (model/pharmacology/): closed forms,
+superposition, Hill/Gaddum occupancy, the targets of docs/model.md sections 9-10
+and validation messages (model/config/pharmacology.py). Pure numpy, no simulation."""
 
 import dataclasses
 import math
@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
+from model.config import ConfigError
+from model.config.pharmacology import validate_pharmacology
 from model.pharmacology import (
     AgentParams,
     DoseConfig,
     PharmacologyConfig,
-    PharmacologyError,
     PKParams,
     builtin_agents,
     concentration_uM,
@@ -22,7 +23,6 @@ from model.pharmacology import (
     occupancy,
     occupancy_timeline,
     pk_summary,
-    validate_pharmacology,
 )
 
 LN2 = math.log(2.0)
@@ -192,7 +192,9 @@ def test_steeper_hill_is_steeper():
 
 
 def _cfg(*doses, **kw):
-    return PharmacologyConfig(doses=list(doses), **kw)
+    return PharmacologyConfig(**{"species": "rat", "doses": list(doses),
+                                 "local_concentration_uM": 0.0, "interneuron_ic50_factor": 0.0,
+                                 **kw})
 
 
 def test_competing_agents_combine_by_gaddum_and_sites_independently():
@@ -361,29 +363,30 @@ def test_validation_names_the_key(cfg, key):
 def test_validation_of_agent_overrides():
     cfg = _cfg(_bad())
     cfg.agents["ketamine"].ic50_E_uM = 0.0
-    with pytest.raises(PharmacologyError, match=r"pharmacology\.agents\.ketamine\.ic50_E_uM"):
+    with pytest.raises(ConfigError, match=r"pharmacology\.agents\.ketamine\.ic50_E_uM"):
         validate_pharmacology(cfg, 5, REGIONS)
     cfg = _cfg(_bad())
     cfg.agents["ketamine"].pk["rat"].bioavailability["ip"] = 1.5
-    with pytest.raises(PharmacologyError,
+    with pytest.raises(ConfigError,
                        match=r"pharmacology\.agents\.ketamine\.pk\.rat\.bioavailability\.ip"):
         validate_pharmacology(cfg, 5, REGIONS)
     cfg = _cfg(_bad())
     cfg.agents["ketamine"].pk["rat"].k21_per_h = 0.1  # below the terminal rate
-    with pytest.raises(PharmacologyError, match=r"pharmacology\.agents\.ketamine\.pk\.rat\.k21_per_h"):
+    with pytest.raises(ConfigError, match=r"pharmacology\.agents\.ketamine\.pk\.rat\.k21_per_h"):
         validate_pharmacology(cfg, 5, REGIONS)
 
 
 def test_structured_config_partial_override():
     omegaconf = pytest.importorskip("omegaconf")
     base = omegaconf.OmegaConf.structured(PharmacologyConfig)
-    cfg = omegaconf.OmegaConf.merge(base, omegaconf.OmegaConf.create({
+    cfg = omegaconf.OmegaConf.to_object(omegaconf.OmegaConf.merge(base, omegaconf.OmegaConf.create({
+        "species": "rat", "local_concentration_uM": 0.0, "interneuron_ic50_factor": 0.0,
         "doses": [{"agent": "ketamine", "dose_mg_per_kg": 10.0, "route": "ip",
                    "session": 2, "offset_h": -24.0}],
         "agents": {"ketamine": {"ic50_E_uM": 0.8}},
-    }))
-    assert cfg.agents.ketamine.ic50_E_uM == 0.8
-    assert cfg.agents.ketamine.ic50_I_uM == builtin_agents()["ketamine"].ic50_I_uM
+    })))
+    assert cfg.agents["ketamine"].ic50_E_uM == 0.8
+    assert cfg.agents["ketamine"].ic50_I_uM == builtin_agents()["ketamine"].ic50_I_uM
     validate_pharmacology(cfg, 5, REGIONS)
     occ = occupancy_timeline(cfg, dose_times(cfg, [0.0, 1.0, 25.0, 50.0, 72.0]),
                              [("IL", "E")], np.array([0.5, 1.2, 25.0]))

@@ -20,11 +20,12 @@ import xarray as xr
 
 from experiments.cli import compare as compare_mod
 from experiments.io import collect as collect_mod
-from experiments.io.sweeps import read_manifest
+from experiments.io.sweeps import invocations_of, read_manifest, read_sweep_json
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "network.projections.cs_la.w_ampa_nS"  # a run-time parameter: no rebuild
 VALUES = "2.5,3.0,3.5"
+RUNAWAY = "1000.0"  # a valid value whose activity runs away: the job fails at run time
 BASE = ["experiment=tiny", "simulation.device=cpp_standalone"]
 # everything that says where or how fast, not what: differs between equal sweeps
 NOT_DATA = ["run_path", "wall_time_s", "build_s", "simulate_s", "compiled"]
@@ -38,7 +39,6 @@ def build_cache(shared_build_cache):
 def _env(cache: Path) -> dict:
     env = dict(os.environ, PYTHONPATH=str(ROOT), FEARSIM_BUILD_CACHE=str(cache),
                MPLBACKEND="Agg")
-    env.pop("FEARSIM_SEED", None)
     return env
 
 
@@ -47,10 +47,10 @@ def _cmd(results: Path, sweep: Path, *args: str) -> list[str]:
             f"paths.results_dir={results}", f"hydra.sweep.dir={sweep}", *args]
 
 
-def _sweep(cache, results, sweep, *args, timeout=900):
+def _sweep(cache, results, sweep, *args, timeout=900, returncode=0):
     r = subprocess.run(_cmd(results, sweep, *args), cwd=ROOT, env=_env(cache),
                        capture_output=True, text=True, timeout=timeout)
-    assert r.returncode == 0, r.stderr[-4000:]
+    assert r.returncode == returncode, r.stderr[-4000:]
     return r
 
 
@@ -58,7 +58,7 @@ def _builds(cache: Path) -> int:
     """Compilations of the tiny network's structure (the cache is shared with
     other test modules, which build other structures)."""
     from experiments.config_store import compose
-    from model.device import structure_hash
+    from experiments.io.build_cache import structure_hash
 
     log = cache / structure_hash(compose(["experiment=tiny"])) / "builds.log"
     return len(log.read_text().splitlines()) if log.exists() else 0
@@ -66,12 +66,15 @@ def _builds(cache: Path) -> int:
 
 @pytest.fixture(scope="session")
 def first_sweep(build_cache, tmp_path_factory):
-    """3 run-time values plus one invalid value (fails, the sweep goes on)."""
+    """3 run-time values plus one whose activity runs away (fails, the sweep goes on,
+    and exits 1 at the end)."""
     base = tmp_path_factory.mktemp("sweep_a")
     results, sweep = base / "runs", base / "sweep"
+    builds = _builds(build_cache)  # a warm cache (FEARSIM_BUILD_CACHE) has built before
     t0 = time.perf_counter()
-    r = _sweep(build_cache, results, sweep, f"{KEY}={VALUES},-1.0")
-    return {"results": results, "sweep": sweep, "proc": r, "wall": time.perf_counter() - t0}
+    r = _sweep(build_cache, results, sweep, f"{KEY}={VALUES},{RUNAWAY}", returncode=1)
+    return {"results": results, "sweep": sweep, "proc": r, "wall": time.perf_counter() - t0,
+            "builds": builds}
 
 
 def test_runtime_sweep_builds_once_and_collects(first_sweep, build_cache, capsys):
@@ -81,11 +84,12 @@ def test_runtime_sweep_builds_once_and_collects(first_sweep, build_cache, capsys
     # progress: per-job status lines, counts and an ETA, the failure with its overrides
     assert "4/4 finished: 3 done, 0 skipped, 1 failed" in r.stderr
     assert "ETA" in r.stderr
-    assert "FAILED (experiment=tiny" in r.stderr and f"{KEY}=-1.0" in r.stderr
+    assert "FAILED (experiment=tiny" in r.stderr and f"{KEY}={RUNAWAY}" in r.stderr
+    assert "1 of 4 sweep jobs failed" in r.stderr
     statuses = sorted(rec["status"] for rec in read_manifest(sweep))
     assert statuses == ["done", "done", "done", "failed"]
     # compile once: one build for the whole sweep
-    assert _builds(build_cache) == 1
+    assert _builds(build_cache) - first_sweep["builds"] <= 1
 
     assert collect_mod.main([str(sweep)]) == 0
     out = capsys.readouterr()
@@ -96,14 +100,14 @@ def test_runtime_sweep_builds_once_and_collects(first_sweep, build_cache, capsys
         assert ds.freezing.dims == (KEY, "seed", "trial")
         assert ds.phase_freezing.dims == (KEY, "seed", "phase_name")
         assert ds.weight_end.dims == (KEY, "seed", "pathway", "session")
-        np.testing.assert_allclose(ds[KEY].values, [-1.0, 2.5, 3.0, 3.5])
+        np.testing.assert_allclose(ds[KEY].values, [2.5, 3.0, 3.5, 1000.0])
         assert ds.seed.values.tolist() == [1]
-        assert ds.status.values[:, 0].tolist() == ["failed", "done", "done", "done"]
-        assert np.all(np.isnan(ds.freezing.sel({KEY: -1.0}).values))
+        assert ds.status.values[:, 0].tolist() == ["done", "done", "done", "failed"]
+        assert np.all(np.isnan(ds.freezing.sel({KEY: 1000.0}).values))
         assert np.all(np.isfinite(ds.freezing.sel({KEY: [2.5, 3.0, 3.5]}).values))
         assert int(np.nansum(ds.compiled.values)) <= 1
-        assert len(set(ds.run_id.values[1:, 0].tolist())) == 3
-        for v in ds.run_path.values[1:, 0]:
+        assert len(set(ds.run_id.values[:3, 0].tolist())) == 3
+        for v in ds.run_path.values[:3, 0]:
             assert Path(v).exists()
 
 
@@ -129,13 +133,14 @@ def test_kill_and_resume_gives_identical_collection(first_sweep, build_cache, tm
 
     r = _sweep(build_cache, results, sweep, f"{KEY}={VALUES}")
     assert f"{done_before} skipped" in r.stderr
+    assert len(invocations_of(read_sweep_json(sweep))) == 2  # both grids kept
     resumed, missing = collect_mod.collect(sweep)
     assert not missing
     reference, _ = collect_mod.collect(first_sweep["sweep"])
     reference = reference.sel({KEY: [2.5, 3.0, 3.5]})
     xr.testing.assert_identical(resumed.drop_vars(NOT_DATA).drop_attrs(),
                                 reference.drop_vars(NOT_DATA).drop_attrs())
-    assert _builds(build_cache) == 1
+    assert _builds(build_cache) - first_sweep["builds"] <= 1
 
 
 def test_compare_prints_config_diff_metrics_and_writes_plot(first_sweep, capsys, tmp_path):
@@ -161,9 +166,10 @@ def test_partial_sweep_reports_missing_points_as_nan(first_sweep, tmp_path, caps
     sweep = tmp_path / "partial"
     sweep.mkdir()
     info = json.loads((first_sweep["sweep"] / "sweep.json").read_text())
-    good = [job for job in info["jobs"] if f"{KEY}=-1.0" not in job]
+    (entry,) = info["invocations"]
+    good = [job for job in entry["jobs"] if f"{KEY}={RUNAWAY}" not in job]
     extra = [o if not o.startswith(KEY + "=") else f"{KEY}=4.0" for o in good[0]]
-    info["jobs"] = good + [extra]
+    entry["jobs"] = good + [extra]
     (sweep / "sweep.json").write_text(json.dumps(info))
     (sweep / "manifest.jsonl").write_text((first_sweep["sweep"] / "manifest.jsonl").read_text())
     assert collect_mod.main([str(sweep), "--out", str(tmp_path / "c.nc")]) == 0
@@ -216,9 +222,27 @@ def test_joblib_launcher_two_workers(build_cache, tmp_path):
 
 @pytest.mark.slow
 def test_submitit_local_launcher(build_cache, tmp_path):
+    pytest.importorskip("hydra_plugins.hydra_submitit_launcher",
+                        reason="the SLURM launcher is the [slurm] extra")
     results, sweep = tmp_path / "runs", tmp_path / "sweep"
     _sweep(build_cache, results, sweep, "hydra/launcher=submitit_local",
            "hydra.launcher.timeout_min=20", "simulation.seed=3,4", timeout=1500)
     assert sorted(r["status"] for r in read_manifest(sweep)) == ["done", "done"]
     ds, missing = collect_mod.collect(sweep)
     assert not missing and ds.seed.values.tolist() == [3, 4]
+
+
+@pytest.mark.slow
+def test_concurrent_identical_sweeps_compute_each_run_once(build_cache, tmp_path):
+    """Two sweeps of the same grid at once, one results folder: each run is
+    computed by one of them and reused by the other."""
+    results = tmp_path / "runs"
+    procs = [subprocess.Popen(_cmd(results, tmp_path / f"sweep{k}", f"{KEY}={VALUES}"),
+                              cwd=ROOT, env=_env(build_cache), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True) for k in (0, 1)]
+    errs = [p.communicate(timeout=1800)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], errs
+    records = [r for k in (0, 1) for r in read_manifest(tmp_path / f"sweep{k}")]
+    statuses = sorted(r["status"] for r in records)
+    assert statuses == ["done"] * 3 + ["skipped"] * 3
+    assert len({r["run_id"] for r in records if r["status"] == "done"}) == 3

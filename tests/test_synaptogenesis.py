@@ -11,7 +11,8 @@ DT_H = 2 / 60  # the slow clock step of configs/plasticity/calcium.yaml
 
 def _ketamine_occupancy(dose, hours=24 * 21):
     cfg = pharmacology.PharmacologyConfig(species="rat", doses=[pharmacology.DoseConfig(
-        agent="ketamine", dose_mg_per_kg=dose, route="ip", session=0, offset_h=0.0)])
+        agent="ketamine", dose_mg_per_kg=dose, route="ip", session=0, offset_h=0.0)],
+        local_concentration_uM=0.0, interneuron_ic50_factor=0.0)
     t = np.arange(0, hours, DT_H)
     occ = pharmacology.occupancy_timeline(cfg, [0.0], [("IL", "E"), ("IL", "I")], t)
     return t, occ[:, 0], occ[:, 1]

@@ -21,7 +21,7 @@ neurons   (opt-in) the neuron update and background alone, 3,500 neurons, three 
           by side: Brian2's usual way (``(unless refractory)``, TimedArray currents read
           every step, a binomial background per step, Brian2's compiler flags), the
           model's equations with Brian2's flags, and the model as it runs
-          (model.device.CPP_FLAGS): what each speed-up of model/neurons.py buys.
+          (model.standalone.CPP_FLAGS): what each speed-up of model/neurons.py buys.
 
 Every number goes to ``results/bench/<timestamp>.json`` (``--out``); the table is
 printed and written between markers into BENCHMARKS.md (``--markdown``; not in
@@ -101,14 +101,13 @@ def project_run(overrides: list[str], build_root: str | None, store_dir: str | N
                 profile: bool = False) -> dict:
     """One run through model.simulate.run; numbers only (picklable)."""
     from experiments.config_store import compose, plain
-    from model import simulate
-    from model.device import build_count, structure_hash
+    from experiments.io.build_cache import build_count, run_cached, structure_hash
 
     cfg = compose(list(overrides))
     prof = _profile_patch() if profile else None
     t_start = time.time()
     t0 = time.perf_counter()
-    out = simulate.run(cfg, build_root=build_root)
+    out = run_cached(cfg, root=build_root)
     wall = time.perf_counter() - t0
     t_end = time.time()
     res = {"overrides": list(overrides), "timings": dict(out.timings), "wall_s": wall,
@@ -207,14 +206,13 @@ def plain_run(spec: dict, directory: str) -> dict:
     """
     import brian2 as b2
 
-    from model import circuit, neurons
-    from model import device as dev
+    from model import circuit, neurons, standalone
 
     plan = spec["plan"]
     t0 = time.perf_counter()
     b2.set_device("cpp_standalone", directory=directory, build_on_run=False)
     b2.prefs.devices.cpp_standalone.openmp_threads = 0
-    b2.prefs.codegen.cpp.extra_compile_args_gcc = list(dev.CPP_FLAGS)
+    b2.prefs.codegen.cpp.extra_compile_args_gcc = list(standalone.CPP_FLAGS)
     b2.defaultclock.dt = spec["dt_ms"] * b2.ms
     b2.seed(spec["seed"])
     ns = {name: b2.TimedArray(values * getattr(b2, unit) if unit else values,
@@ -578,15 +576,14 @@ def neuron_variant_run(variant: str, directory: str, n: int, bio_s: float) -> di
     import brian2 as b2
     from brian2.input.binomial import BinomialFunction
 
-    from model import device as dev
-    from model import neurons, synaptogenesis
+    from model import neurons, standalone, synaptogenesis
     from model.protocol import STIM_DT_S
 
     b2.set_device("cpp_standalone", directory=directory, build_on_run=False)
     b2.prefs.devices.cpp_standalone.openmp_threads = 0
     b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
     if variant == "model":
-        b2.prefs.codegen.cpp.extra_compile_args_gcc = list(dev.CPP_FLAGS)
+        b2.prefs.codegen.cpp.extra_compile_args_gcc = list(standalone.CPP_FLAGS)
     b2.defaultclock.dt = 0.1 * b2.ms
     b2.seed(1)
     rate_hz, stim_dt = 1600.0, STIM_DT_S * b2.second
@@ -636,8 +633,7 @@ def neuron_variant_run(variant: str, directory: str, n: int, bio_s: float) -> di
 def sweep_child(overrides: list[str], n: int, cache: str) -> dict:
     """n values of one run-time weight, one after another in this process."""
     from experiments.config_store import compose
-    from model import simulate
-    from model.device import build_count, structure_hash
+    from experiments.io.build_cache import build_count, run_cached, structure_hash
 
     base = compose(list(overrides))
     v0 = base.network.projections["il_itc"].w_ampa_nS
@@ -647,7 +643,7 @@ def sweep_child(overrides: list[str], n: int, cache: str) -> dict:
     t0 = time.perf_counter()
     for v, cfg in zip(values, cfgs, strict=True):
         t = time.perf_counter()
-        out = simulate.run(cfg, build_root=cache)
+        out = run_cached(cfg, root=cache)
         runs.append({"value": v, "timings": dict(out.timings), "wall_s": time.perf_counter() - t})
     total = time.perf_counter() - t0
     return {"values": values, "runs": runs, "total_s": total,
@@ -895,7 +891,6 @@ def parse(argv=None):
 def main(argv=None) -> int:
     a, sections = parse(argv)
     os.environ.setdefault("MPLBACKEND", "Agg")
-    os.environ.pop("FEARSIM_SEED", None)
     res = Bench(a).run(sections)
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = Path(a.out) if a.out else ROOT / "results" / "bench"

@@ -1,71 +1,48 @@
 """``fearsim-run``: simulate one configuration (or a Hydra ``-m`` sweep).
 
 Prints progress and a per-phase summary; the last line of stdout is the
-absolute path of the results file. Bad configuration: one line on stderr
-naming the key, exit code 2, nothing written. A run whose activity runs away
-or turns NaN: exit code 3, nothing stored.
+absolute path of the results file. A finished run is found by its run id and
+reused; ``--force`` computes it again. Bad configuration (in a sweep: in any
+of its jobs), an unwritable results folder or build cache: one line on stderr
+naming the key, exit code 2, nothing written, before anything is simulated.
+A run whose activity runs away or turns NaN, or whose simulation did not reach
+the end of the protocol: exit code 3, nothing stored. Ctrl-C or SIGTERM: the
+simulation stops, nothing is stored, and the process ends by the signal (see
+:mod:`experiments.cli.interrupts`).
 
 In a multirun (``-m``) every job prints its run id and status and appends a
 line to ``<sweep dir>/manifest.jsonl`` (see :mod:`experiments.io.sweeps`);
-a failing job is reported with its overrides and error and the sweep goes on.
-The last line of a sweep's stdout is the sweep folder.
+a failing job is reported with its overrides and error and the sweep goes on,
+and the sweep exits 1 if any of its jobs failed. Without ``hydra.sweep.dir``
+every sweep gets a folder of its own under ``results/multirun``. The last line
+of a sweep's stdout is the sweep folder.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 import traceback
-from pathlib import Path
 
 import hydra
 from omegaconf import DictConfig
 
+from experiments.cli.interrupts import run_until_signal, signals_raise
 from experiments.config_store import CONFIG_DIR, plain, register, to_config
+from experiments.execute import log, result_path, run_and_store
+from experiments.preflight import INVOCATION_ENV, CommandLine, check_command_line
 from model.config import ConfigError
+from model.readout import RunawayError
+from model.standalone import SimulationError
+
+FORCE_ENV = "FEARSIM_FORCE"
 
 register()
 
 
-def log(msg: str) -> None:
-    print(f"[fearsim] {msg}", file=sys.stderr, flush=True)
-
-
-def result_path(cfg_typed, resolved: dict | None = None) -> tuple[str, Path]:
-    """(run id, absolute results file path) of a typed config."""
-    from experiments.io import store
-
-    resolved = resolved or plain(cfg_typed)
-    rid = store.run_id(resolved)
-    return rid, (Path(cfg_typed.paths.results_dir) / f"{rid}.nc").resolve()
-
-
-def execute(cfg_typed, resolved: dict | None = None) -> Path:
-    """Run one typed config and store it; returns the results file path."""
-    from experiments.figures import run_plots as plotting
-    from experiments.io import store
-    from model import simulate
-
-    resolved = resolved or plain(cfg_typed)
-    rid, path = result_path(cfg_typed, resolved)
-    if path.exists():
-        log(f"run {rid} already finished; reusing {path}")
-        return path
-    t0 = time.perf_counter()
-    log(f"run {rid}: scale {cfg_typed.network.scale}, seed {cfg_typed.simulation.seed}, "
-        f"device {simulate.resolve_device(cfg_typed.simulation.device)}")
-    outcome = simulate.run(cfg_typed, progress=log)
-    wall = time.perf_counter() - t0
-    prov = store.provenance(outcome.device, cfg_typed.simulation.seed, wall, rid,
-                            outcome.timings)
-    outcome.summary.attrs["run_id"] = rid
-    store.write_run(path, outcome.summary, outcome.spikes, resolved, prov)
-    plotting.plot_run(outcome.summary, path.with_suffix(".png"))
-    if plotting.has_slow_dynamics(outcome.summary):
-        plotting.plot_slow(outcome.summary, path.with_name(path.stem + "_slow.png"))
-    print(plotting.phase_table(outcome.summary))
-    log(f"done in {wall:.1f} s (simulation {outcome.timings.get('simulate_s', float('nan')):.1f} s)")
-    return path
+def _forced() -> bool:
+    return os.environ.get(FORCE_ENV) == "1"
 
 
 def _sweep_job(cfg: DictConfig) -> dict:
@@ -79,20 +56,20 @@ def _sweep_job(cfg: DictConfig) -> dict:
     overrides = [str(o) for o in hc.overrides.task]
     num = hc.job.num
     t0 = time.time()
-    rec = {"job": num, "overrides": overrides, "time_start": t0, "run_id": None, "path": None}
+    rec = {"job": num, "overrides": overrides, "time_start": t0, "run_id": None, "path": None,
+           "invocation": os.environ.get(INVOCATION_ENV, "")}
     try:
         typed = to_config(cfg)
         resolved = plain(typed)
         rid, path = result_path(typed, resolved)
         rec.update(run_id=rid, path=str(path))
-        existed = path.exists()
-        path = execute(typed, resolved)
-        rec.update(status="skipped" if existed else "done", path=str(path))
+        stored = run_and_store(typed, resolved, force=_forced())
+        rec.update(status="skipped" if stored.reused else "done", path=str(stored.path))
     except Exception as exc:
         rec.update(status="failed", error=f"{exc.__class__.__name__}: {exc}")
         print(f"fearsim: job {num} FAILED ({' '.join(overrides)}): {rec['error']}",
               file=sys.stderr, flush=True)
-        if not isinstance(exc, ConfigError) and exc.__class__.__name__ != "RunawayError":
+        if not isinstance(exc, (ConfigError, RunawayError, SimulationError)):
             traceback.print_exc(file=sys.stderr)
     rec["wall_s"] = time.time() - t0
     append_manifest(sweep_dir, rec)
@@ -103,32 +80,63 @@ def _sweep_job(cfg: DictConfig) -> dict:
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
+@signals_raise
 def _hydra_main(cfg: DictConfig):
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
-
-    from model.readout import RunawayError
 
     if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
         return _sweep_job(cfg)
     try:
         typed = to_config(cfg)
-    except ConfigError as exc:
+        path = run_and_store(typed, force=_forced()).path
+    except ConfigError as exc:  # a value the simulation would compute as NaN included
         print(f"fearsim: invalid config: {exc}", file=sys.stderr)
         sys.exit(2)
-    try:
-        path = execute(typed)
-    except RunawayError as exc:
+    except (RunawayError, SimulationError) as exc:
         print(f"fearsim: run failed (not stored): {exc}", file=sys.stderr)
         sys.exit(3)
     print(path, flush=True)
 
 
+def _sweep_exit_code(line: CommandLine) -> int:
+    """1 if a job of this invocation failed or left no record, else 0."""
+    from experiments.io.sweeps import SweepProgress, invocation_counts
+
+    if SweepProgress.started is None:  # Hydra ran no sweep (e.g. -m --cfg job)
+        return 0
+    c = invocation_counts(SweepProgress.started, line.invocation)
+    bad = c["failed"] + max(len(line.jobs) - sum(c.values()), 0)
+    if bad:
+        print(f"fearsim: {bad} of {len(line.jobs)} sweep jobs failed or did not finish",
+              file=sys.stderr, flush=True)
+    return 1 if bad else 0
+
+
+def _command(argv: list[str]) -> None:
+    """Check the command line, hand it to Hydra, report a sweep's failed jobs."""
+    try:
+        line = check_command_line(argv)
+    except ConfigError as exc:
+        print(f"fearsim: invalid config: {exc}", file=sys.stderr)
+        sys.exit(2)
+    if _forced() and line.multirun:
+        line.argv.append(f"++hydra.job.env_set.{FORCE_ENV}=1")
+    sys.argv = [sys.argv[0], *line.argv]
+    _hydra_main()
+    if line.multirun and line.invocation:
+        sys.exit(_sweep_exit_code(line))
+
+
 def main() -> None:
     from experiments.cli.run_info import answer_early
 
-    answer_early(sys.argv[1:])  # --version, --preview: answered before Hydra starts
-    _hydra_main()
+    argv = sys.argv[1:]
+    if "--force" in argv:
+        argv = [a for a in argv if a != "--force"]
+        os.environ[FORCE_ENV] = "1"
+    answer_early(argv)  # --version, --preview: answered before Hydra starts
+    run_until_signal(lambda: _command(argv))
 
 
 if __name__ == "__main__":

@@ -50,8 +50,8 @@ def plan(module, quick: bool, n: int | None, runs_dir: Path, design: str | None 
     """
     import copy
 
-    from experiments.cli.run import result_path
     from experiments.config_store import compose, plain
+    from experiments.execute import result_path
     from experiments.io.store import run_id
 
     n = n or module.n_seeds(quick)
@@ -86,14 +86,16 @@ def _worker(overrides: list[str]) -> str:
 
     os.environ.setdefault("MPLBACKEND", "Agg")
     with contextlib.redirect_stdout(sys.stderr):
-        from experiments.cli.run import execute
         from experiments.config_store import compose
+        from experiments.execute import execute
 
         return str(execute(compose(overrides)))
 
 
 def execute_missing(specs: list[RunSpec], jobs: int = 1) -> dict[str, RunFailure]:
     """Run every spec whose results file is missing; returns {run id: failure}."""
+    from experiments.io import store
+
     unique: dict[str, RunSpec] = {}
     for s in specs:
         unique.setdefault(s.run_id, s)
@@ -102,7 +104,8 @@ def execute_missing(specs: list[RunSpec], jobs: int = 1) -> dict[str, RunFailure
         mark = runaway_marker(s)
         if not s.path.exists() and mark.exists():
             errors[s.run_id] = RunFailure(json.loads(mark.read_text())["error"], True)
-    todo = [s for s in unique.values() if not s.path.exists() and s.run_id not in errors]
+    todo = [s for s in unique.values()
+            if store.verify_run(s.path, s.run_id) is not None and s.run_id not in errors]
     log(f"{len(unique)} runs, {len(unique) - len(todo) - len(errors)} finished, "
         f"{len(errors)} stopped earlier for runaway activity, {len(todo)} to run "
         f"on {jobs} process(es)")

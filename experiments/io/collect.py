@@ -35,7 +35,13 @@ import yaml
 from experiments.analysis import metrics
 from experiments.io import store
 from experiments.io.store import ENGINE
-from experiments.io.sweeps import expand_sweep, read_manifest, read_sweep_json
+from experiments.io.sweeps import (
+    all_jobs,
+    expand_sweep,
+    invocations_of,
+    read_manifest,
+    read_sweep_json,
+)
 
 SEED_KEY = "simulation.seed"
 SEED_DIM = "seed"
@@ -120,7 +126,7 @@ class Point:
     coords: dict                    # dim -> value (may lack dims for unplaceable points)
     path: Path | None = None
     run_id: str = ""
-    status: str = "missing"         # done | skipped | failed | missing
+    status: str = "missing"         # done | failed | unreadable | missing
     error: str = ""
     overrides: list = field(default_factory=list)
 
@@ -132,8 +138,9 @@ def is_sweep_dir(path: Path) -> bool:
 def _sweep_jobs(sweep_dir: Path) -> tuple[list[list[str]], str | None]:
     """Expected job overrides and the sweep's working directory."""
     info = read_sweep_json(sweep_dir)
-    if info and info.get("jobs"):
-        return info["jobs"], info.get("cwd")
+    jobs = all_jobs(info)
+    if jobs:
+        return jobs, invocations_of(info)[-1].get("cwd")
     mr = sweep_dir / "multirun.yaml"
     if mr.exists():
         cfg = yaml.safe_load(mr.read_text())
@@ -190,11 +197,11 @@ def points_from_sweep(sweep_dir: Path, params: list[str] | None) -> tuple[list[P
         rec = by_job.get(tuple(job))
         if rec and rec.get("status") in ("done", "skipped") and rec.get("path") \
                 and Path(rec["path"]).exists():
-            p.path, p.run_id, p.status = Path(rec["path"]), rec.get("run_id", ""), "done"
+            _found(p, Path(rec["path"]), rec.get("run_id", ""))
         else:
             found = _locate_by_compose(job, cwd)  # finished but not recorded (killed)?
             if found and found[1].exists():
-                p.run_id, p.path, p.status = found[0], found[1], "done"
+                _found(p, found[1], found[0])
             elif rec and rec.get("status") == "failed":
                 p.status, p.error, p.run_id = "failed", rec.get("error", ""), rec.get("run_id") or ""
             elif found:
@@ -206,19 +213,42 @@ def points_from_sweep(sweep_dir: Path, params: list[str] | None) -> tuple[list[P
     return points, [dim_name(k) for k in dims_keys]
 
 
+def _found(p: Point, path: Path, rid: str) -> None:
+    """Place a results file on a point: done if it verifies, else unreadable."""
+    p.run_id = rid
+    problem = store.verify_run(path, rid)
+    if problem is None:
+        p.path, p.status = path, "done"
+    else:
+        p.status, p.error = "unreadable", f"{path}: {problem}"
+
+
+def _read_run(f: Path) -> tuple[tuple[str, dict] | None, str]:
+    """(run id, flat config) of a run file, or None and what is wrong with it."""
+    try:
+        with xr.open_dataset(f, engine=ENGINE) as ds:
+            rid, config = ds.attrs.get("run_id"), ds.attrs.get("config_yaml")
+            if rid is None or config is None:
+                return None, "not a fearsim run file (no run id or config)"
+            flat = flatten(run_config(ds))
+    except Exception as exc:  # truncated or not HDF5: h5py raises OSError and others
+        return None, f"unreadable ({str(exc).splitlines()[0] if str(exc) else exc!r})"
+    problem = store.verify_run(f, rid)
+    return (None, problem) if problem else ((rid, flat), "")
+
+
 def points_from_results(results_dir: Path, params: list[str] | None
                         ) -> tuple[list[Point], list[str], dict]:
-    flats = {}
+    flats, bad = {}, []
     for f in sorted(results_dir.glob("*.nc")):
         if f.name.startswith(".") or f.name == COLLECTED:
             continue
-        try:
-            with xr.open_dataset(f, engine=ENGINE) as ds:
-                if "run_id" not in ds.attrs or "config_yaml" not in ds.attrs:
-                    continue
-                flats[f.resolve()] = (ds.attrs["run_id"], flatten(run_config(ds)))
-        except (OSError, ValueError):
-            continue
+        read, problem = _read_run(f)
+        if read is None:
+            bad.append(Point(coords={}, status="unreadable", error=f"{f.resolve()}: {problem}",
+                             overrides=[f.name]))
+        else:
+            flats[f.resolve()] = read
     if params:
         dims_keys = list(params)
     else:
@@ -229,7 +259,7 @@ def points_from_results(results_dir: Path, params: list[str] | None
     for path, (rid, fl) in flats.items():
         coords = {dim_name(k): coord_value(fl.get(k)) for k in dims_keys}
         points.append(Point(coords=coords, path=path, run_id=rid, status="done"))
-    return points, [dim_name(k) for k in dims_keys], flats
+    return points + bad, [dim_name(k) for k in dims_keys], flats
 
 
 # ---------------------------------------------------------------------------
@@ -244,25 +274,46 @@ def _load(path: Path) -> tuple[xr.Dataset, dict]:
     return data, attrs
 
 
-def assemble(points: list[Point], dims: list[str], source: str) -> tuple[xr.Dataset, list[Point]]:
-    """The collected Dataset and the points that have no run (missing or failed)."""
+def _load_runs(points: list[Point], dims: list[str]) -> dict[int, tuple[xr.Dataset, dict]]:
+    """Load every point's run; complete its coordinates (seed, --params keys) from it.
+
+    A file that fails to load now (changed since it was found) makes its point
+    unreadable, not the collection fail.
+    """
     loaded = {}
     for p in points:
-        if p.path is not None:
+        if p.path is None:
+            continue
+        try:
             ds, attrs = _load(p.path)
-            loaded[id(p)] = (ds, attrs)
-            seed = attrs.get("seed")
-            if seed is None:
-                seed = yaml.safe_load(attrs.get("config_yaml", "{}"))["simulation"]["seed"]
-            p.coords.setdefault(SEED_DIM, int(seed))
-            absent = [d for d in dims if d not in p.coords]
-            if absent:  # --params keys that are not overrides: read the run's config
-                fl = flatten(yaml.safe_load(attrs.get("config_yaml", "{}")) or {})
-                for d in absent:
-                    if d in fl:
-                        p.coords[d] = coord_value(fl[d])
-    if not loaded:
-        raise SystemExit(f"fearsim-collect: no finished runs under {source}")
+        except Exception as exc:  # h5py raises OSError and others on a damaged file
+            p.status, p.error, p.path = "unreadable", f"{p.path}: {exc}", None
+            continue
+        loaded[id(p)] = (ds, attrs)
+        config = yaml.safe_load(attrs.get("config_yaml", "{}")) or {}
+        seed = attrs.get("seed")
+        p.coords.setdefault(SEED_DIM, int(seed if seed is not None
+                                          else config["simulation"]["seed"]))
+        absent = [d for d in dims if d not in p.coords]
+        if absent:  # --params keys that are not overrides: read the run's config
+            fl = flatten(config)
+            for d in absent:
+                if d in fl:
+                    p.coords[d] = coord_value(fl[d])
+    return loaded
+
+
+@dataclass
+class _Grid:
+    dims: list[str]
+    index: dict          # dim -> sorted values
+    shape: tuple
+    cell: dict           # grid index -> the point placed there
+    lost: list           # points that miss a coordinate
+
+
+def _grid(points: list[Point], dims: list[str]) -> _Grid:
+    """Place the points on the grid of their coordinates (seed always a dimension)."""
     if SEED_DIM not in dims:
         dims = list(dims) + [SEED_DIM]
         seeds = {p.coords[SEED_DIM] for p in points if SEED_DIM in p.coords}
@@ -270,11 +321,8 @@ def assemble(points: list[Point], dims: list[str], source: str) -> tuple[xr.Data
             for p in points:
                 p.coords.setdefault(SEED_DIM, next(iter(seeds)))
     placeable = [p for p in points if all(d in p.coords for d in dims)]
-    lost = [p for p in points if p not in placeable]
     index = {d: sort_values(p.coords[d] for p in placeable) for d in dims}
-    shape = tuple(len(index[d]) for d in dims)
     pos = {d: {v: i for i, v in enumerate(index[d])} for d in dims}
-
     cell: dict[tuple, Point] = {}
     for p in placeable:
         ix = tuple(pos[d][p.coords[d]] for d in dims)
@@ -286,85 +334,108 @@ def assemble(points: list[Point], dims: list[str], source: str) -> tuple[xr.Data
                 f"{p.coords}; add the key that tells them apart to --params")
         if prev is None or (prev.path is None and p.path is not None):
             cell[ix] = p
+    return _Grid(dims, index, tuple(len(index[d]) for d in dims), cell,
+                 [p for p in points if p not in placeable])
 
-    present = [(ix, p) for ix, p in cell.items() if p.path is not None]
-    aligned = xr.align(*[loaded[id(p)][0] for _, p in present], join="outer",
-                       exclude=[d for d in dims if d != SEED_DIM] + [SEED_DIM])
+
+def _stack(grid: _Grid, present: list, aligned: list) -> tuple[dict, dict]:
+    """Data variables and coordinates of the runs, with the grid dimensions in front."""
+    dims, shape = tuple(grid.dims), grid.shape
     template = aligned[0]
     index_names = set(template.indexes)
     out_vars = {}
-    coords = {d: index[d] for d in dims}
+    coords = {d: grid.index[d] for d in grid.dims}
     for name in template.indexes:
         coords[name] = template.indexes[name]
-    var_names = list(dict.fromkeys(v for ds in aligned for v in ds.data_vars))
-    for v in var_names:
+    for v in dict.fromkeys(v for ds in aligned for v in ds.data_vars):
         src = next(ds[v] for ds in aligned if v in ds.data_vars)
         arr = np.full(shape + src.shape, np.nan, dtype=np.float64)
         for (ix, _), ds in zip(present, aligned, strict=True):
             if v in ds.data_vars:
                 arr[ix] = ds[v].values
-        out_vars[v] = (tuple(dims) + src.dims, arr, dict(src.attrs))
+        out_vars[v] = (dims + src.dims, arr, dict(src.attrs))
     # non-index coordinates (phase(trial), session_phase(session) ...): shared if equal
-    other = list(dict.fromkeys(c for ds in aligned for c in ds.coords if c not in index_names))
-    for c in other:
+    for c in dict.fromkeys(c for ds in aligned for c in ds.coords if c not in index_names):
         vals = [ds[c] for ds in aligned if c in ds.coords]
         first = vals[0]
         if all(x.dims == first.dims and np.array_equal(x.values, first.values) for x in vals):
             coords[c] = (first.dims, first.values, dict(first.attrs))
-        else:
-            kind = first.values.dtype.kind
-            fill = "" if kind in "OUS" else np.nan
-            arr = np.full(shape + first.shape, fill, dtype=object if kind in "OUS" else float)
-            for (ix, _), ds in zip(present, aligned, strict=True):
-                if c in ds.coords:
-                    arr[ix] = ds[c].values
-            out_vars[c] = (tuple(dims) + first.dims, arr.astype(str) if kind in "OUS" else arr)
+            continue
+        text = first.values.dtype.kind in "OUS"
+        arr = np.full(shape + first.shape, "" if text else np.nan,
+                      dtype=object if text else float)
+        for (ix, _), ds in zip(present, aligned, strict=True):
+            if c in ds.coords:
+                arr[ix] = ds[c].values
+        out_vars[c] = (dims + first.dims, arr.astype(str) if text else arr)
+    return out_vars, coords
 
-    # manifest and timings per point
+
+def _manifest_vars(grid: _Grid, loaded: dict) -> dict:
+    """Run id, results file, status and timings per grid point."""
+    dims, shape = tuple(grid.dims), grid.shape
     run_id = np.full(shape, "", dtype=object)
     run_path = np.full(shape, "", dtype=object)
     status = np.full(shape, "missing", dtype=object)
     timing = {k: np.full(shape, np.nan) for k in ("wall_time_s", "build_s", "simulate_s",
                                                    "compiled")}
-    for ix, p in cell.items():
+    for ix, p in grid.cell.items():
         run_id[ix] = p.run_id or ""
         status[ix] = p.status if p.path is None else "done"
-        if p.path is not None:
-            run_path[ix] = str(p.path)
-            attrs = loaded[id(p)][1]
-            timing["wall_time_s"][ix] = float(attrs.get("wall_time_s", np.nan))
-            t = json.loads(attrs.get("timings_json", "{}") or "{}")
-            for k in ("build_s", "simulate_s"):
-                timing[k][ix] = float(t.get(k, np.nan))
-            if "compiled" in t:
-                timing["compiled"][ix] = float(bool(t["compiled"]))
-    out_vars["run_id"] = (tuple(dims), run_id.astype(str), {"long_name": "run id ('' = none)"})
-    out_vars["run_path"] = (tuple(dims), run_path.astype(str), {"long_name": "results file"})
-    out_vars["status"] = (tuple(dims), status.astype(str),
-                          {"long_name": "done | failed | missing"})
+        if p.path is None:
+            continue
+        run_path[ix] = str(p.path)
+        attrs = loaded[id(p)][1]
+        timing["wall_time_s"][ix] = float(attrs.get("wall_time_s", np.nan))
+        t = json.loads(attrs.get("timings_json", "{}") or "{}")
+        for k in ("build_s", "simulate_s"):
+            timing[k][ix] = float(t.get(k, np.nan))
+        if "compiled" in t:
+            timing["compiled"][ix] = float(bool(t["compiled"]))
+    out = {"run_id": (dims, run_id.astype(str), {"long_name": "run id ('' = none)"}),
+           "run_path": (dims, run_path.astype(str), {"long_name": "results file"}),
+           "status": (dims, status.astype(str),
+                      {"long_name": "done | failed | unreadable | missing"})}
     for k, arr in timing.items():
-        out_vars[k] = (tuple(dims), arr, {"units": "s"} if k != "compiled" else
-                       {"long_name": "1: this run compiled its build"})
+        out[k] = (dims, arr, {"units": "s"} if k != "compiled" else
+                  {"long_name": "1: this run compiled its build"})
+    return out
 
+
+def assemble(points: list[Point], dims: list[str], source: str) -> tuple[xr.Dataset, list[Point]]:
+    """The collected Dataset and the points that have no run (missing, failed, unreadable)."""
+    loaded = _load_runs(points, dims)
+    # a point with no run and no coordinates (an unreadable file of a results
+    # folder) has no place in the grid: it is reported, never merged away
+    orphans = [p for p in points if p.path is None and not p.coords]
+    points = [p for p in points if not (p.path is None and not p.coords)]
+    if not loaded:
+        for p in points + orphans:
+            log(f"  {_where(p)}: {_what(p)}")
+        raise SystemExit(f"fearsim-collect: no finished runs under {source}")
+    grid = _grid(points, dims)
+    present = [(ix, p) for ix, p in grid.cell.items() if p.path is not None]
+    aligned = xr.align(*[loaded[id(p)][0] for _, p in present], join="outer",
+                       exclude=grid.dims)
+    out_vars, coords = _stack(grid, present, aligned)
+    out_vars.update(_manifest_vars(grid, loaded))
     ds = xr.Dataset(out_vars, coords=coords)
     # a grid cell with no point at all (a non-grid sweep) is missing as well
-    missing = [p for ix, p in cell.items() if p.path is None]
-    for ix in np.ndindex(*shape):
-        if ix not in cell:
-            missing.append(Point(coords={d: index[d][i] for d, i in zip(dims, ix, strict=True)}))
-    missing += lost
-    first_attrs = loaded[id(present[0][1])][1]
+    missing = [p for p in grid.cell.values() if p.path is None]
+    missing += [Point(coords={d: grid.index[d][i] for d, i in zip(grid.dims, ix, strict=True)})
+                for ix in np.ndindex(*grid.shape) if ix not in grid.cell]
+    missing += grid.lost + orphans
     ds.attrs.update({
         "title": "fearsim collected sweep",
         "source": source,
-        "sweep_dims": json.dumps(list(dims)),
-        "n_points": int(np.prod(shape)),
+        "sweep_dims": json.dumps(list(grid.dims)),
+        "n_points": int(np.prod(grid.shape)),
         "n_runs": len(present),
         "n_missing": len(missing),
         "missing_json": json.dumps([{**{k: coord_value(v) for k, v in p.coords.items()},
                                      "status": p.status, "error": p.error}
                                     for p in missing], default=str)[:100000],
-        "base_config_yaml": first_attrs.get("config_yaml", ""),
+        "base_config_yaml": loaded[id(present[0][1])][1].get("config_yaml", ""),
         "created_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     })
     return ds, missing
@@ -449,15 +520,21 @@ def cohort_table(ds: xr.Dataset, summary: xr.Dataset) -> str:
 # command line
 
 
+def _where(p: Point) -> str:
+    return ", ".join(f"{k}={v}" for k, v in p.coords.items()) or " ".join(p.overrides)
+
+
+def _what(p: Point) -> str:
+    return f"{p.status}: {p.error}" if p.status in ("failed", "unreadable") else p.status
+
+
 def report_missing(missing: list[Point], ds: xr.Dataset) -> None:
     if not missing:
         log(f"{ds.attrs['n_runs']} runs, no missing points")
         return
     log(f"{len(missing)} of {ds.attrs['n_points']} points have no run (left NaN):")
     for p in missing[:30]:
-        where = ", ".join(f"{k}={v}" for k, v in p.coords.items()) or " ".join(p.overrides)
-        extra = f" failed: {p.error}" if p.status == "failed" else f" {p.status}"
-        log(f"  {where}:{extra}")
+        log(f"  {_where(p)}: {_what(p)}")
     if len(missing) > 30:
         log(f"  ... and {len(missing) - 30} more (attribute missing_json)")
 

@@ -13,7 +13,9 @@ timings: compilation, set-up, simulation). From that:
   same moment (finished jobs' start-end intervals), which is what the launcher
   really achieved (a SLURM array may allow 64 at once on a node with 2 cores);
 * the **jobs in flight** started when the slots they run in freed up: at the
-  latest finishes, or at the sweep's start. They are partly done.
+  latest finishes, or at the sweep's start. They are partly done; one that already
+  ran longer than usual (waiting for a build, or compiling one) is given half a
+  job's time more.
 
 The remaining jobs are then laid out on the slots, each starting when one frees.
 """
@@ -118,7 +120,10 @@ def sweep_eta(records: list[dict], remaining: int, started: float, now: float,
     finished = len(records)
     starts = sorted([started] * slots + [float(r.get("time", started)) for r in records])
     in_flight = starts[finished:finished + remaining]
-    free = [max(s + cost, now) for s in in_flight] + [now] * (slots - len(in_flight))
+    # a job already running longer than usual (waiting for a build, compiling one) ends
+    # some time within a job's cost: count half of it
+    free = [max(s + cost, now + cost / 2) if s + cost <= now else s + cost for s in in_flight]
+    free += [now] * (slots - len(in_flight))
     end = max(free)
     heapq.heapify(free)
     for _ in range(remaining - len(in_flight)):  # not started yet: the next free slot
