@@ -45,135 +45,233 @@ def resolve_device(name: str) -> str:
     return name
 
 
+@dataclass
+class ProtocolInputs:
+    """The protocol and every time course the circuit plays back."""
+
+    schedule: object
+    channels: list
+    slow_dt_h: float
+    occ_fast: np.ndarray
+    occ_slow: np.ndarray
+    opto: np.ndarray
+    infusion: np.ndarray
+    shock: np.ndarray
+
+
+@dataclass
+class DeviceSession:
+    """The Brian2 device of one run and what must be undone after it."""
+
+    name: str
+    standalone: bool
+    directory: Path | None = None
+    slot: object = None
+    build_lock: int | None = None
+    results_rel: str = ""
+    default_flags: list = field(default_factory=list)
+
+
 def run(cfg: FearsimConfig, progress=None, build_root=None) -> Outcome:
     """Simulate ``cfg``. Raises RunawayError if activity runs away or is NaN.
 
     C++ standalone reuses a cached build of the same structure (see
     :mod:`model.device`); ``build_root`` overrides the cache folder.
     """
-    import brian2 as b2
-
-    from . import device as dev
-
     validate(cfg)
     # Brian2 names code objects uniquely among live objects: collect the
     # previous run's objects so a repeated run generates identical code
     gc.collect()
-    device = resolve_device(cfg.simulation.device)
     say = progress or (lambda msg: None)
-    timings = {}
     t0 = time.perf_counter()
+    session = open_device(cfg, resolve_device(cfg.simulation.device), build_root)
+    try:
+        inputs = protocol_inputs(cfg)
+        c = circuit_mod.build(cfg, inputs.schedule, inputs.occ_fast, inputs.occ_slow,
+                              inputs.opto, inputs.infusion, inputs.shock,
+                              defer_values=session.standalone)
+        t_runs = time.perf_counter()
+        run_protocol(cfg, c, inputs.schedule, session, say)
+        timings = run_on_device(session, c, cfg, say, t0, t_runs)
+        raw = read_raw(c)
+    finally:
+        close_device(session)
+    timings["total_s"] = time.perf_counter() - t0
+    if not np.all(np.isfinite(raw["final_v"])):
+        raise RunawayError("membrane potentials became NaN")
+    return assemble_outcome(cfg, inputs, raw, session.name, timings)
+
+
+def open_device(cfg: FearsimConfig, device: str, build_root) -> DeviceSession:
+    """Select and configure the Brian2 device; a standalone run takes a build slot."""
+    import brian2 as b2
+
+    from . import device as dev
+
     standalone = device == "cpp_standalone"
-    slot = None
-    build_lock = None
-    results_rel = f"results_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    if standalone:
-        if cfg.simulation.build_dir:
-            directory = Path(cfg.simulation.build_dir).resolve()
-            directory.mkdir(parents=True, exist_ok=True)
-        else:
-            slot = dev.acquire_slot(dev.structure_hash(cfg), Path(build_root) if build_root
-                                    else None)
-            build_lock = slot.wait_for_first_build()
-            directory = slot.directory
-        dev.make_clock_order_deterministic()
-        b2.set_device("cpp_standalone", directory=str(directory), build_on_run=False)
-        b2.prefs.devices.cpp_standalone.openmp_threads = (
-            cfg.simulation.threads if cfg.simulation.threads > 1 else 0)
-        # Brian2's default "make -j" starts every compiler at once (~130 for
-        # this model): on a small machine that thrashes memory; one per core
-        b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
-        default_flags = b2.prefs.codegen.cpp.extra_compile_args_gcc
-        b2.prefs.codegen.cpp.extra_compile_args_gcc = list(dev.CPP_FLAGS)
-        b2.get_device().seed(dev.EnvSeed())
-    else:
+    session = DeviceSession(name=device, standalone=standalone,
+                            results_rel=f"results_{os.getpid()}_{uuid.uuid4().hex[:8]}")
+    if not standalone:
         b2.set_device("runtime")
         b2.prefs.codegen.target = "numpy" if device == "numpy" else "cython"
         b2.seed(cfg.simulation.seed)
-    try:
-        b2.defaultclock.dt = cfg.simulation.dt_ms * b2.ms
-        schedule = build_schedule(cfg.protocol)
-        channels = occupancy_channels(cfg.network.populations)
-        slow_dt_h = cfg.plasticity.consolidation_dt_min / 60.0
-        occ_fast_values, occ_slow_values = nmda_occupancy(cfg, channels, schedule, slow_dt_h)
-        regions = list(dict.fromkeys(p.region for p in cfg.network.populations.values()))
-        opto_values = manipulations.opto_current(cfg, schedule)
-        infusion_values = manipulations.infusion_levels(cfg, schedule, regions, slow_dt_h)
-        shock_values = shock_trace(schedule, cfg.plasticity.shock_tau_min,
-                                   cfg.plasticity.shock_per_us)
-        c = circuit_mod.build(cfg, schedule, occ_fast_values, occ_slow_values, opto_values,
-                              infusion_values, shock_values, defer_values=standalone)
-        fast = b2.Network(*c.fast_objects, name="sessions")
-        slow = b2.Network(*c.slow_objects, name="intervals")
-        sessions = cfg.protocol.sessions
-        slow_runs = schedule.slow_runs_h()
-        t_runs = time.perf_counter()
-        if slow_runs[0] > 0:
-            slow.run(slow_runs[0] * 3600 * b2.second)
-        for k, s in enumerate(sessions):
-            if not standalone:
-                say(f"session {k + 1}/{len(sessions)}: {s.phase} in context {s.context} "
-                    f"({s.n_trials} trials)")
-            fast.run(schedule.session_duration_s[k] * b2.second)
-            # the slow clock covers the session's real duration and what follows
-            slow.run(slow_runs[k + 1] * 3600 * b2.second)
-        # runtime devices simulate inside run(); standalone only records here
-        timings["setup_s"] = t_runs - t0 if not standalone else time.perf_counter() - t0
-        if standalone:
-            before = dev.binary_mtime(directory)
-            t1 = time.perf_counter()
-            b2.device.build(directory=str(directory), compile=True, run=False,
-                            with_output=False)
-            timings["build_s"] = time.perf_counter() - t1
-            timings["compiled"] = dev.binary_mtime(directory) != before
-            if slot is not None:
-                if timings["compiled"]:
-                    slot.log_build(timings["build_s"])
-                slot.mark_compiled()
-                dev.release_lock(build_lock)
-                build_lock = None
-            say(("compiled" if timings["compiled"] else "reused") + f" build in {directory}; "
-                "simulating all sessions")
-            os.environ[dev.SEED_ENV] = str(cfg.simulation.seed)
-            t2 = time.perf_counter()
-            b2.device.run(directory=str(directory), results_directory=results_rel,
-                          with_output=False, run_args=c.values.items())
-            timings["simulate_s"] = time.perf_counter() - t2
-        else:
-            timings["simulate_s"] = time.perf_counter() - t_runs
-        spikes = split_spikes(c)
-        weights = {}
-        if c.weight_monitor is not None:
-            t_w = np.asarray(c.weight_monitor.t / b2.second)
-            rho = np.asarray(c.weight_monitor.rho)
-            weights = {name: (t_w, rho[rows]) for name, rows in c.weight_samples.items()}
-        slow_traces = read_slow_traces(c)
-        final_v = np.asarray(c.neurons.v / b2.mV)
-        sizes, n_syn = dict(c.sizes), dict(c.n_synapses)
-    finally:
-        if standalone:
-            shutil.rmtree(directory / results_rel, ignore_errors=True)
-            b2.device.reinit()
-            b2.device.activate()
-            b2.set_device("runtime")
-            b2.prefs.codegen.cpp.extra_compile_args_gcc = default_flags
-            dev.release_lock(build_lock)
-            if slot is not None:
-                slot.release()
-    timings["total_s"] = time.perf_counter() - t0
-    if not np.all(np.isfinite(final_v)):
-        raise RunawayError("membrane potentials became NaN")
-    summary = summarize(cfg, schedule, sizes, spikes, weights, channels)
-    summary = summary.merge(slow_dataset(slow_traces), combine_attrs="override")
+        return session
+    if cfg.simulation.build_dir:
+        session.directory = Path(cfg.simulation.build_dir).resolve()
+        session.directory.mkdir(parents=True, exist_ok=True)
+    else:
+        session.slot = dev.acquire_slot(dev.structure_hash(cfg), Path(build_root) if build_root
+                                        else None)
+        session.build_lock = session.slot.wait_for_first_build()
+        session.directory = session.slot.directory
+    dev.make_clock_order_deterministic()
+    b2.set_device("cpp_standalone", directory=str(session.directory), build_on_run=False)
+    b2.prefs.devices.cpp_standalone.openmp_threads = (
+        cfg.simulation.threads if cfg.simulation.threads > 1 else 0)
+    # Brian2's default "make -j" starts every compiler at once (~130 for
+    # this model): on a small machine that thrashes memory; one per core
+    b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
+    session.default_flags = b2.prefs.codegen.cpp.extra_compile_args_gcc
+    b2.prefs.codegen.cpp.extra_compile_args_gcc = list(dev.CPP_FLAGS)
+    b2.get_device().seed(dev.EnvSeed())
+    return session
+
+
+def close_device(session: DeviceSession) -> None:
+    """Remove the run's results folder, reset Brian2 and release the build slot."""
+    import brian2 as b2
+
+    from . import device as dev
+
+    if not session.standalone:
+        return
+    shutil.rmtree(session.directory / session.results_rel, ignore_errors=True)
+    b2.device.reinit()
+    b2.device.activate()
+    b2.set_device("runtime")
+    b2.prefs.codegen.cpp.extra_compile_args_gcc = session.default_flags
+    dev.release_lock(session.build_lock)
+    session.build_lock = None
+    if session.slot is not None:
+        session.slot.release()
+
+
+def protocol_inputs(cfg: FearsimConfig) -> ProtocolInputs:
+    """Lay out the protocol and compute the stimulus, occupancy and manipulation courses."""
+    import brian2 as b2
+
+    b2.defaultclock.dt = cfg.simulation.dt_ms * b2.ms
+    schedule = build_schedule(cfg.protocol)
+    channels = occupancy_channels(cfg.network.populations)
+    slow_dt_h = cfg.plasticity.consolidation_dt_min / 60.0
+    occ_fast, occ_slow = nmda_occupancy(cfg, channels, schedule, slow_dt_h)
+    regions = list(dict.fromkeys(p.region for p in cfg.network.populations.values()))
+    return ProtocolInputs(
+        schedule=schedule, channels=channels, slow_dt_h=slow_dt_h,
+        occ_fast=occ_fast, occ_slow=occ_slow,
+        opto=manipulations.opto_current(cfg, schedule),
+        infusion=manipulations.infusion_levels(cfg, schedule, regions, slow_dt_h),
+        shock=shock_trace(schedule, cfg.plasticity.shock_tau_min, cfg.plasticity.shock_per_us))
+
+
+def run_protocol(cfg: FearsimConfig, c, schedule, session: DeviceSession, say) -> None:
+    """The sessions through the spiking network, the intervals through the slow one.
+
+    Runtime devices simulate here; C++ standalone only records the runs.
+    """
+    import brian2 as b2
+
+    fast = b2.Network(*c.fast_objects, name="sessions")
+    slow = b2.Network(*c.slow_objects, name="intervals")
+    sessions = cfg.protocol.sessions
+    slow_runs = schedule.slow_runs_h()
+    if slow_runs[0] > 0:
+        slow.run(slow_runs[0] * 3600 * b2.second)
+    for k, s in enumerate(sessions):
+        if not session.standalone:
+            say(f"session {k + 1}/{len(sessions)}: {s.phase} in context {s.context} "
+                f"({s.n_trials} trials)")
+        fast.run(schedule.session_duration_s[k] * b2.second)
+        # the slow clock covers the session's real duration and what follows
+        slow.run(slow_runs[k + 1] * 3600 * b2.second)
+
+
+def run_on_device(session: DeviceSession, c, cfg: FearsimConfig, say, t0: float,
+                  t_runs: float) -> dict:
+    """Timings of the protocol; C++ standalone compiles and runs the binary here."""
+    if not session.standalone:
+        return {"setup_s": t_runs - t0, "simulate_s": time.perf_counter() - t_runs}
+    timings = {"setup_s": time.perf_counter() - t0}
+    timings.update(build_binary(session, say))
+    timings["simulate_s"] = run_binary(session, c, cfg)
+    return timings
+
+
+def build_binary(session: DeviceSession, say) -> dict:
+    """Generate the code and compile it (make finds nothing to do for a cached build)."""
+    import brian2 as b2
+
+    from . import device as dev
+
+    directory = session.directory
+    before = dev.binary_mtime(directory)
+    t1 = time.perf_counter()
+    b2.device.build(directory=str(directory), compile=True, run=False, with_output=False)
+    timings = {"build_s": time.perf_counter() - t1,
+               "compiled": dev.binary_mtime(directory) != before}
+    if session.slot is not None:
+        if timings["compiled"]:
+            session.slot.log_build(timings["build_s"])
+        session.slot.mark_compiled()
+        dev.release_lock(session.build_lock)
+        session.build_lock = None
+    say(("compiled" if timings["compiled"] else "reused") + f" build in {directory}; "
+        "simulating all sessions")
+    return timings
+
+
+def run_binary(session: DeviceSession, c, cfg: FearsimConfig) -> float:
+    """Run the compiled protocol with this run's values; returns its wall time."""
+    import brian2 as b2
+
+    from . import device as dev
+
+    os.environ[dev.SEED_ENV] = str(cfg.simulation.seed)
+    t2 = time.perf_counter()
+    b2.device.run(directory=str(session.directory), results_directory=session.results_rel,
+                  with_output=False, run_args=c.values.items())
+    return time.perf_counter() - t2
+
+
+def read_raw(c) -> dict:
+    """Everything the readout needs from the Brian2 objects, as numpy."""
+    import brian2 as b2
+
+    weights = {}
+    if c.weight_monitor is not None:
+        t_w = np.asarray(c.weight_monitor.t / b2.second)
+        rho = np.asarray(c.weight_monitor.rho)
+        weights = {name: (t_w, rho[rows]) for name, rows in c.weight_samples.items()}
+    return {"spikes": split_spikes(c), "weights": weights, "slow_traces": read_slow_traces(c),
+            "final_v": np.asarray(c.neurons.v / b2.mV), "sizes": dict(c.sizes),
+            "n_synapses": dict(c.n_synapses)}
+
+
+def assemble_outcome(cfg: FearsimConfig, inputs: ProtocolInputs, raw: dict, device: str,
+                     timings: dict) -> Outcome:
+    """The summary Dataset (trials, phases, slow traces, occupancy) and the spikes."""
+    schedule, sizes, n_syn = inputs.schedule, raw["sizes"], raw["n_synapses"]
+    summary = summarize(cfg, schedule, sizes, raw["spikes"], raw["weights"], inputs.channels)
+    summary = summary.merge(slow_dataset(raw["slow_traces"]), combine_attrs="override")
     summary = summary.assign_coords(
-        occ_time_h=slow_grid(schedule, slow_dt_h)[:len(occ_slow_values)],
-        channel=[f"{r}_{k}" for r, k in channels])
-    summary["occupancy"] = (("occ_time_h", "channel"), occ_slow_values,
+        occ_time_h=slow_grid(schedule, inputs.slow_dt_h)[:len(inputs.occ_slow)],
+        channel=[f"{r}_{k}" for r, k in inputs.channels])
+    summary["occupancy"] = (("occ_time_h", "channel"), inputs.occ_slow,
                             {"long_name": "NMDA-receptor occupancy (block and drugs)"})
-    summary["occupancy_trial"] = (("trial", "channel"), occ_fast_values)
+    summary["occupancy_trial"] = (("trial", "channel"), inputs.occ_fast)
     summary["n_synapses"] = (("projection",), np.array(list(n_syn.values()), dtype=np.int64))
     summary = summary.assign_coords(projection=list(n_syn))
-    return Outcome(summary=summary, spikes=spikes_dataset(spikes, sizes), device=device,
+    return Outcome(summary=summary, spikes=spikes_dataset(raw["spikes"], sizes), device=device,
                    timings=timings, n_synapses=n_syn, sizes=sizes)
 
 
