@@ -44,8 +44,9 @@ def test_candidate_table_matches_the_synaptogenesis_config():
 HISTORY_FILE = "docs/calibration-log.md"
 # spelled in two parts so that this file does not itself mention them
 BRIEFS = ("MODEL" + ".md", "DESIGN" + ".md")
-# development history: "session 3", "Session-4", "issue 2", "issue #6"; a
-# protocol session is written by its index (sessions[2], session index 2)
+# development history: the word session or issue followed by a number (with a
+# space, a hyphen or a hash between); a protocol session is written by its
+# index instead (sessions[2], session index 2)
 HISTORY = re.compile(r"\b(?:session|issue)s?[ -]?#?\d", re.IGNORECASE)
 # a path ending in .md/.py/.yaml/.yml, not inside a URL, an absolute path or a glob
 PATH = re.compile(r"(?<![\w./*<{$~:-])((?:[\w-][\w.-]*/)*[\w-][\w.-]*\.(?:md|py|ya?ml))\b")
