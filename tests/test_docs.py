@@ -46,8 +46,9 @@ HISTORY_FILE = "docs/calibration-log.md"
 BRIEFS = ("MODEL" + ".md", "DESIGN" + ".md")
 # development history: the word session or issue followed by a number (with a
 # space, a hyphen or a hash between); a protocol session is written by its
-# index instead (sessions[2], session index 2)
-HISTORY = re.compile(r"\b(?:session|issue)s?[ -]?#?\d", re.IGNORECASE)
+# index instead (sessions[2], session index 2), and a run's progress line
+# counts sessions as "session 2/5"
+HISTORY = re.compile(r"\b(?:session|issue)s?[ -]?#?\d+(?!\d*/\d)", re.IGNORECASE)
 # a path ending in .md/.py/.yaml/.yml, not inside a URL, an absolute path or a glob
 PATH = re.compile(r"(?<![\w./*<{$~:-])((?:[\w-][\w.-]*/)*[\w-][\w.-]*\.(?:md|py|ya?ml))\b")
 # files the tools write at run time (Hydra's record of a sweep); outputs go under results/

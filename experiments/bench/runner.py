@@ -56,7 +56,7 @@ MARK_END = "<!-- fearsim-bench:end -->"
 RATE_CEILING_HZ = 1e4
 QUICK_NOTE = ", --quick: not the configuration of the targets"
 SWEEP_KEY = "network.projections.il_itc.w_ampa_nS"
-# Brian2 COBA benchmark on this project's reference machine (issue 5)
+# Brian2 COBA benchmark on this project's reference machine (2 cores)
 COBA = {"neurons": 4000, "synapses": 320_000, "bio_s": 10.0, "standalone_wall_s": "1.0-1.1",
         "events_per_s": "52-59 M", "neuron_updates_per_s": "3.6-4.0e8",
         "cython_wall_s": 4.7, "numpy_wall_s": 26, "nest_2threads_wall_s": 46}
@@ -809,7 +809,7 @@ def markdown_section(res: dict, json_path: Path) -> str:
         "",
         format_table(res, markdown=True),
         "",
-        f"Reference (issue 5, measured on 2 cores, Brian2 COBA: {c['neurons']} neurons, "
+        f"Reference (measured on this project's 2-core machine, Brian2 COBA: {c['neurons']} neurons, "
         f"{c['synapses']:,} synapses, {c['bio_s']:.0f} s): C++ standalone "
         f"{c['standalone_wall_s']} s wall, {c['events_per_s']} synaptic events/s, "
         f"~{c['neuron_updates_per_s']} neuron updates/s; Cython runtime {c['cython_wall_s']} s; "

@@ -58,7 +58,7 @@ def section(entries: list[str], held_out: list[str]) -> str:
             "test of the pipeline, not the model's result.\n\n")
     tail = ""
     if held_out:
-        tail = ("### Held-out validation\n\n"
+        tail = ("\n### Held-out validation\n\n"
                 "Experiments that no calibration used, run with every parameter frozen "
                 "(docs/experiments.md, section 10); reported apart from the targets above.\n\n"
                 + "\n".join(held_out))
