@@ -99,7 +99,7 @@ def test_calibration_refuses_evaluation_subjects_and_held_out_figures():
                        (["--figures", "validation"], "not a calibration figure"),
                        (["--figures", "cohort"], "not a calibration figure")):
         proc = subprocess.run([sys.executable, script, *args], capture_output=True, text=True,
-                              timeout=120, cwd=ROOT)
+                              timeout=600, cwd=ROOT)  # a loaded machine
         assert proc.returncode == 2, proc.stderr
         assert what in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
