@@ -99,7 +99,8 @@ def sweep(overrides: Sequence[str], sweep_dir: str | Path | None = None, jobs: i
 def collect(target: str | Path, params: Sequence[str] | None = None) -> xr.Dataset:
     """One dataset of a sweep folder or a results folder (what ``fearsim-collect`` writes).
 
-    The dimensions are the overrides that vary (or ``params``) plus ``seed``;
+    The dimensions are the overrides that vary (or ``params``), named by the last part of
+    their config key (``learning_rate``), plus ``seed``;
     points without a finished run are NaN and listed in the ``missing_json`` attribute.
     """
     from experiments.io.collect import collect as _collect

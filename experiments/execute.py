@@ -12,6 +12,8 @@ nothing here knows about Hydra's command line.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import sys
 import time
 from dataclasses import dataclass
@@ -21,9 +23,32 @@ from experiments.config_store import plain
 from experiments.preflight import check_folders
 from model.config import FearsimConfig
 
+# the run a line belongs to, where several runs share one terminal (the jobs of a sweep)
+_LABEL: contextvars.ContextVar[str] = contextvars.ContextVar("fearsim_run_label", default="")
+
+
+@contextlib.contextmanager
+def labelled(label: str):
+    """Within it, every line of :func:`log` and the phase table name ``label``.
+
+    A sweep job labels its output with its run id, so that the lines of jobs
+    running side by side can be told apart."""
+    token = _LABEL.set(label)
+    try:
+        yield
+    finally:
+        _LABEL.reset(token)
+
 
 def log(msg: str) -> None:
-    print(f"[fearsim] {msg}", file=sys.stderr, flush=True)
+    label = _LABEL.get()
+    print(f"[fearsim {label}] {msg}" if label else f"[fearsim] {msg}", file=sys.stderr,
+          flush=True)
+
+
+def _labelled_lines(text: str) -> str:
+    label = _LABEL.get()
+    return "\n".join(f"{label} | {line}" for line in text.splitlines()) if label else text
 
 
 @dataclass
@@ -106,7 +131,7 @@ def _simulate_and_write(cfg: FearsimConfig, resolved: dict, rid: str, path: Path
     plotting.plot_run(outcome.summary, path.with_suffix(".png"))
     if plotting.has_slow_dynamics(outcome.summary):
         plotting.plot_slow(outcome.summary, path.with_name(path.stem + "_slow.png"))
-    print(plotting.phase_table(outcome.summary))
+    print(_labelled_lines(plotting.phase_table(outcome.summary)), flush=True)
     log(f"done in {wall:.1f} s (simulation {outcome.timings.get('simulate_s', float('nan')):.1f} s)")
 
 

@@ -47,8 +47,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import inputs, manipulations, neurons, nmda, plasticity, synaptogenesis
-from .protocol import STIM_DT_S, Schedule, shock_trace
+from . import (
+    disinhibition,
+    inputs,
+    manipulations,
+    neurons,
+    nmda,
+    plasticity,
+    poisson,
+    synaptogenesis,
+    teacher,
+)
+from .protocol import STIM_DT_S, Schedule, real_seconds_per_step, shock_trace, teaching_table
 
 
 def scaled(n: int, scale: float) -> int:
@@ -88,6 +98,10 @@ class Timelines:
     regions: list
     slow_dt_s: float
     trial_s: float
+    teach: np.ndarray | None = None  # (steps, 3) on STIM_DT_S, with the error signal
+    real_per_sim: np.ndarray | None = None  # (trials,) with real-clock input recovery
+    burst: np.ndarray | None = None  # (slow steps, regions): the circuit's disinhibition burst
+    transfer: object = None  # the transfer function the burst comes from
 
 
 def timelines(cfg, schedule: Schedule) -> Timelines:
@@ -102,7 +116,11 @@ def timelines(cfg, schedule: Schedule) -> Timelines:
         infusion=manipulations.infusion_levels(cfg, schedule, regions, slow_dt_h),
         shock=shock_trace(schedule, cfg.plasticity.shock_tau_min, cfg.plasticity.shock_per_us),
         channels=channel_list, regions=regions, slow_dt_s=slow_dt_h * 3600.0,
-        trial_s=cfg.protocol.trial_s)
+        trial_s=cfg.protocol.trial_s,
+        teach=(teaching_table(schedule, cfg.protocol.us_s, cfg.protocol.trial_s)
+               if teacher.enabled(cfg) else None),
+        real_per_sim=(real_seconds_per_step(schedule)
+                      if inputs.real_time_recovery(cfg.network.inputs) else None))
 
 
 # ---------------------------------------------------------------- the plan
@@ -116,7 +134,7 @@ class GroupPlan:
     ``fixed`` values are written into the generated script (indices, initial
     state). ``regular``: run_regularly operations (name, code, dt in s or
     None for every step, when); ``slow``: slow-network runners (name, code,
-    order).
+    order); ``events``: custom events (name, condition, code run on the event).
     """
 
     name: str
@@ -129,17 +147,23 @@ class GroupPlan:
     fixed: dict = field(default_factory=dict)
     regular: list = field(default_factory=list)
     slow: list = field(default_factory=list)
+    events: list = field(default_factory=list)
 
 
 @dataclass
 class SynapsePlan:
-    """One Synapses object: its projections as blocks of index pairs."""
+    """One Synapses object: its projections as blocks of index pairs.
+
+    ``on_pre`` may name several presynaptic pathways (a dict); ``on_event``
+    then gives the source event of each (default: spikes); ``delay_s`` is the
+    delay of the "pre" pathway, the others act at once.
+    """
 
     name: str
     source: str  # a GroupPlan name
     target: str
     model: str
-    on_pre: str
+    on_pre: str | dict
     on_post: str | None
     delay_s: float
     i: np.ndarray
@@ -148,6 +172,7 @@ class SynapsePlan:
     fixed: dict = field(default_factory=dict)
     slow: list = field(default_factory=list)
     blocks: dict = field(default_factory=dict)  # projection -> (start, stop)
+    on_event: dict | None = None
 
 
 @dataclass
@@ -187,9 +212,13 @@ class Wiring:
     blocks: dict = field(default_factory=dict)  # projection -> (start, stop)
 
     def add(self, name, i, j, **values):
+        """A projection's synapses as one block, ordered by presynaptic neuron:
+        a spike's synapses are then contiguous in memory (the event loop reads
+        them in sequence instead of one cache miss per synapse and array)."""
         start = sum(len(a) for a in self.i)
-        self.i.append(i)
-        self.j.append(j)
+        order = np.lexsort((j, i))
+        self.i.append(np.asarray(i)[order])
+        self.j.append(np.asarray(j)[order])
         for var, v in values.items():
             self.values.setdefault(var, []).append(np.full(len(i), v, dtype=float))
         self.blocks[name] = (start, start + len(i))
@@ -253,14 +282,26 @@ def plan_layout(cfg, circuit_plan: CircuitPlan, rng) -> None:
 def plan_inputs(cfg, circuit_plan: CircuitPlan, rng) -> None:
     """The input group (model/inputs.py)."""
     n = max(1, sum(circuit_plan.input_sizes.values()))
-    run_time = inputs.parameter_arrays(cfg.network.inputs, circuit_plan.input_slices, n)
+    run_time = inputs.parameter_arrays(cfg.network.inputs, circuit_plan.input_slices, n,
+                                       cfg.simulation.dt_ms * 1e-3)
     run_time["dt_slow"] = circuit_plan.timelines.slow_dt_s
+    run_time["noise_seed"] = cfg.simulation.seed
     circuit_plan.groups["inputs"] = GroupPlan(
         name="inputs", n=n, equations=inputs.EQUATIONS, threshold=inputs.THRESHOLD,
         reset=inputs.RESET, method="exact", run_time=run_time,
         fixed={"stim_channel": inputs.stimulus_channels(circuit_plan.input_slices, n),
                "x_res": 1.0},
-        slow=[("recover_inputs", inputs.RECOVERY, 0)])
+        regular=inputs.regular_updates(), slow=[("recover_inputs", inputs.RECOVERY, 0)])
+
+
+def plan_real_time_recovery(cfg, circuit_plan: CircuitPlan, rng) -> None:
+    """Input depression that recovers on the real clock (model/inputs.py)."""
+    if circuit_plan.timelines.real_per_sim is None:
+        return
+    group = circuit_plan.groups["inputs"]
+    group.equations = inputs.EQUATIONS_REAL_TIME
+    group.method = "euler"  # the recovery rate changes with the session
+    group.regular = inputs.regular_updates(real_time=True)
 
 
 def plan_neurons(cfg, circuit_plan: CircuitPlan, rng) -> None:
@@ -279,13 +320,11 @@ def plan_neurons(cfg, circuit_plan: CircuitPlan, rng) -> None:
              "nmda_avail": 1.0, "cons_drive": 1.0}
     # initial voltages drawn here from the run seed: identical on every device
     run_time["v"] = params["EL"] + (params["Vt"] - params["EL"]) * rng.random(n)
-    # background: per-neuron Poisson processes started at stationarity
-    bg_isi = neurons.background_isi_s(net.background_rate_Hz)
-    run_time["bg_isi"] = bg_isi
-    run_time["bg_next"] = rng.exponential(bg_isi, n)
-    regular = neurons.regular_updates("neurons", STIM_DT_S)
-    regular.append(("occupancy_update", nmda.AVAILABILITY_UPDATE,
-                    nmda.AVAILABILITY_DT_MS * 1e-3, "start"))
+    run_time["bg_rate"] = net.background_rate_Hz
+    run_time["noise_seed"] = cfg.simulation.seed
+    # NMDA availability changes only at trial starts, which lie on the
+    # stimulus grid: it is read there, with the external currents
+    regular = neurons.regular_updates("neurons", STIM_DT_S, on_grid=(nmda.AVAILABILITY_UPDATE,))
     # order: the chain and the consolidation drive of a slow step are
     # computed before consolidation and spine turnover use them; the protocol
     # clock advances after every other slow update of the step
@@ -301,6 +340,29 @@ def plan_neurons(cfg, circuit_plan: CircuitPlan, rng) -> None:
     for name, pop in net.populations.items():
         if pop.kind == "E" and pop.region not in circuit_plan.chain_rows:
             circuit_plan.chain_rows[pop.region] = slices[name].start
+
+
+def plan_tonic_nmda(cfg, circuit_plan: CircuitPlan, rng) -> None:
+    """A tonic NMDA conductance in chosen populations (model/disinhibition.py)."""
+    pops = cfg.network.populations
+    if not disinhibition.enabled(pops):
+        return
+    group = circuit_plan.groups["neurons"]
+    group.equations = disinhibition.neuron_equations(group.equations)
+    group.run_time["g_nmda_tonic"] = disinhibition.tonic_conductances(pops,
+                                                                       circuit_plan.pop_sizes)
+
+
+def plan_burst_from_circuit(cfg, circuit_plan: CircuitPlan, rng) -> None:
+    """The BDNF chain reads the circuit's disinhibition burst (model/disinhibition.py)."""
+    if not cfg.synaptogenesis.burst_from_circuit:
+        return
+    if circuit_plan.timelines.burst is None:
+        raise ValueError("synaptogenesis.burst_from_circuit needs the burst timeline of a "
+                         "disinhibition probe (model/simulate.py measure_disinhibition)")
+    group = circuit_plan.groups["neurons"]
+    group.slow = [(name, synaptogenesis.chain_update(cfg.synaptogenesis)
+                   if name == "bdnf_chain" else code, order) for name, code, order in group.slow]
 
 
 def _per_neuron(pop_slices, value_of: dict) -> np.ndarray:
@@ -330,6 +392,21 @@ def plan_projections(cfg, circuit_plan: CircuitPlan, rng) -> None:
             target="neurons", model=model, on_pre=on_pre, on_post=on_post,
             delay_s=cfg.synapses.delay_ms * 1e-3, i=i, j=j, run_time=run_time, slow=slow,
             blocks=dict(w.blocks))
+
+
+def plan_consolidated_decay(cfg, circuit_plan: CircuitPlan, rng) -> None:
+    """Consolidated input-synapse changes that relax back over days (model/plasticity.py)."""
+    pops = cfg.network.populations
+    plastic = circuit_plan.synapses.get("input_plastic")
+    if plastic is None or not plasticity.consolidated_decay(pops):
+        return
+    neuron_group = circuit_plan.groups["neurons"]
+    neuron_group.equations += plasticity.DECAY_NEURON_VARIABLES
+    neuron_group.run_time["decay_rate"] = plasticity.decay_rates(pops, circuit_plan.pop_sizes)
+    plastic.model += plasticity.DECAY_SYNAPSE_VARIABLES
+    plastic.run_time["rho_rest"] = np.array(plastic.run_time["rho"], dtype=float)
+    plastic.slow = [(name, plasticity.CONSOLIDATION_WITH_DECAY_CODE if name == "consolidate"
+                     else code, order) for name, code, order in plastic.slow]
 
 
 def plan_candidates(cfg, circuit_plan: CircuitPlan, rng) -> None:
@@ -368,7 +445,52 @@ def plan_candidates(cfg, circuit_plan: CircuitPlan, rng) -> None:
     circuit_plan.candidate_blocks = dict(wiring.blocks)
 
 
-PLAN_STEPS = (plan_layout, plan_inputs, plan_neurons, plan_projections, plan_candidates)
+def plan_error_signal(cfg, circuit_plan: CircuitPlan, rng) -> None:
+    """The prediction-error teacher and the three-factor input synapses (model/teacher.py)."""
+    if not teacher.enabled(cfg) or "input_plastic" not in circuit_plan.synapses:
+        return
+    groups, net = circuit_plan.groups, cfg.network
+    groups["inputs"].equations += teacher.INPUT_VARIABLES
+    groups["inputs"].events.append(teacher.INPUT_EVENT)
+    groups["inputs"].run_time["t_taught"] = np.full(groups["inputs"].n, -1.0)
+    groups["neurons"].equations += teacher.NEURON_VARIABLES
+    groups["neurons"].run_time.update(teacher.gains(net.populations, circuit_plan.pop_sizes))
+    plastic = circuit_plan.synapses["input_plastic"]
+    plastic.model += teacher.ELIGIBILITY_MODEL
+    plastic.on_pre = {"pre": plasticity.exc_on_pre("x_res_pre", plastic=True, eligible=True),
+                      "teach": teacher.TEACH_ON_PRE}
+    plastic.on_event = {"pre": "spike", "teach": "teach"}
+    plastic.on_post = plasticity.plastic_on_post(eligible=True)
+    plastic.run_time["tau_elig"] = cfg.plasticity.eligibility_tau_s
+    output = circuit_plan.pop_slices[cfg.plasticity.error_output_population]
+    groups["teacher"] = GroupPlan(
+        name="teacher", n=1, equations=teacher.EQUATIONS, threshold=teacher.THRESHOLD,
+        reset=teacher.RESET, method="exact",
+        run_time=teacher.group_values(cfg, output.stop - output.start),
+        regular=[teacher.regular_update()])
+    n_out, n_in = output.stop - output.start, groups["inputs"].n
+    circuit_plan.synapses["error_output"] = SynapsePlan(
+        name="syn_error_output", source="neurons", target="teacher", model="",
+        on_pre=teacher.COUNT_ON_PRE, on_post=None, delay_s=0.0,
+        i=np.arange(output.start, output.stop, dtype=np.int32), j=np.zeros(n_out, np.int32))
+    circuit_plan.synapses["error_broadcast"] = SynapsePlan(
+        name="syn_error_broadcast", source="teacher", target="inputs",
+        model=teacher.BROADCAST_MODEL, on_pre="", on_post=None, delay_s=0.0,
+        i=np.zeros(n_in, np.int32), j=np.arange(n_in, dtype=np.int32))
+
+
+def optional_mechanisms(cfg) -> dict:
+    """Which optional plan steps change the generated code (part of the build's structure)."""
+    return {"error_signal": teacher.enabled(cfg),
+            "real_time_recovery": inputs.real_time_recovery(cfg.network.inputs),
+            "consolidated_decay": plasticity.consolidated_decay(cfg.network.populations),
+            "tonic_nmda": disinhibition.enabled(cfg.network.populations),
+            "burst_from_circuit": bool(cfg.synaptogenesis.burst_from_circuit)}
+
+
+PLAN_STEPS = (plan_layout, plan_inputs, plan_real_time_recovery, plan_neurons, plan_tonic_nmda,
+              plan_burst_from_circuit,
+              plan_projections, plan_consolidated_decay, plan_candidates, plan_error_signal)
 
 
 def plan(cfg, schedule: Schedule, timeline: Timelines | None = None) -> CircuitPlan:
@@ -426,6 +548,7 @@ class Circuit:
     candidates: object = None
     spine_monitor: object = None
     chain_monitor: object = None
+    teacher_monitor: object = None
     weight_samples: dict = field(default_factory=dict)  # pathway -> rows of the monitor
     timed_arrays: dict = field(default_factory=dict)
     namespace: dict = field(default_factory=dict)
@@ -456,7 +579,7 @@ class Circuit:
 
 def timed_array_tables(timeline: Timelines) -> dict:
     """name -> (values in SI, Brian2 unit name, step in s) of each TimedArray."""
-    return {
+    tables = {
         "stim": (timeline.stim, None, STIM_DT_S),
         "occ_fast": (timeline.occ_fast, None, timeline.trial_s),
         "occ_slow": (timeline.occ_slow, None, timeline.slow_dt_s),
@@ -464,6 +587,18 @@ def timed_array_tables(timeline: Timelines) -> dict:
         "manip_slow": (timeline.infusion, None, timeline.slow_dt_s),
         "shock": (timeline.shock, None, STIM_DT_S),
     }
+    if timeline.teach is not None:  # the error signal's clock (model/teacher.py)
+        tables["teach_table"] = (timeline.teach, None, STIM_DT_S)
+    if timeline.real_per_sim is not None:  # real-clock input recovery (model/inputs.py)
+        tables["real_per_sim"] = (timeline.real_per_sim, None, timeline.trial_s)
+    if timeline.burst is not None:  # the circuit's disinhibition burst (model/disinhibition.py)
+        tables["burst_slow"] = (timeline.burst, None, timeline.slow_dt_s)
+    return tables
+
+
+def model_functions() -> dict:
+    """The Brian2 functions of the model's code (random numbers, calcium)."""
+    return {**poisson.functions(), **plasticity.functions()}
 
 
 def with_unit(obj, var: str, value):
@@ -482,8 +617,7 @@ def create_timed_arrays(cfg, circuit: Circuit) -> None:
         table = values * getattr(b2, unit) if unit else values
         circuit.timed_arrays[name] = b2.TimedArray(table, dt=dt_s * b2.second, name=name)
         circuit.values.set_timed_array(circuit.timed_arrays[name], table)
-    circuit.namespace = {**circuit.timed_arrays,
-                         "poisson_interval": neurons.poisson_interval_function()}
+    circuit.namespace = {**circuit.timed_arrays, **model_functions()}
 
 
 def assign(obj, run_time: dict, fixed: dict, values: RunTimeValues) -> None:
@@ -499,7 +633,10 @@ def create_groups(cfg, circuit: Circuit) -> None:
 
     for name, gp in circuit.plan.groups.items():
         group = b2.NeuronGroup(gp.n, gp.equations, threshold=gp.threshold, reset=gp.reset,
-                               method=gp.method, namespace=circuit.namespace, name=gp.name)
+                               method=gp.method, namespace=circuit.namespace, name=gp.name,
+                               events={name: cond for name, cond, _ in gp.events} or None)
+        for event, _, code in gp.events:
+            group.run_on_event(event, code)
         for op_name, code, dt_s, when in gp.regular:
             group.run_regularly(code, dt=None if dt_s is None else dt_s * b2.second,
                                 when=when, name=op_name)
@@ -514,9 +651,15 @@ def create_synapses(cfg, circuit: Circuit) -> None:
     import brian2 as b2
 
     for key, sp in circuit.plan.synapses.items():
+        delay = sp.delay_s * b2.second
+        if isinstance(sp.on_pre, dict):
+            delay = {name: (delay if name == "pre" else 0 * b2.second) for name in sp.on_pre}
+        elif not sp.on_pre:
+            delay = None  # no presynaptic pathway (summed variables only)
         syn = b2.Synapses(circuit.groups[sp.source], circuit.groups[sp.target], model=sp.model,
-                          on_pre=sp.on_pre, on_post=sp.on_post, delay=sp.delay_s * b2.second,
-                          method="exact", namespace=circuit.namespace, name=sp.name)
+                          on_pre=sp.on_pre, on_post=sp.on_post, delay=delay,
+                          on_event=sp.on_event or "spike", method="exact",
+                          namespace=circuit.namespace, name=sp.name)
         syn.connect(i=sp.i, j=sp.j)
         assign(syn, sp.run_time, sp.fixed, circuit.values)
         circuit.synapses[key] = syn
@@ -572,8 +715,18 @@ def create_monitors(cfg, circuit: Circuit) -> None:
         circuit.fast_objects.append(circuit.weight_monitor)
 
 
+def create_teacher_monitor(cfg, circuit: Circuit) -> None:
+    """The teacher's prediction and error, recorded at its one spike per trial."""
+    import brian2 as b2
+
+    if "teacher" in circuit.groups:
+        circuit.teacher_monitor = b2.SpikeMonitor(
+            circuit.groups["teacher"], variables=["prediction", "error"], name="teacher_errors")
+        circuit.fast_objects.append(circuit.teacher_monitor)
+
+
 BUILD_STEPS = (create_timed_arrays, create_groups, create_synapses, create_slow_runners,
-               create_monitors)
+               create_monitors, create_teacher_monitor)
 
 
 def build(cfg, circuit_plan: CircuitPlan, defer_values: bool = False) -> Circuit:

@@ -25,16 +25,16 @@ Parameters are ``(shared, constant)`` so that standalone
 
 Background: every neuron receives a Poisson train of AMPA conductance jumps
 (``bg_w`` each, rate ``bg_rate``), the summed activity of cells outside the
-model (Brunel 2000; Destexhe et al. 2003). It is drawn as an exact Poisson
-process: each neuron keeps the time of its next event (``bg_next``) and draws
-one exponential interval per event, instead of one binomial count per neuron
-per step. An event is delivered at the first step at or after its time; when
-two fall into one 0.1 ms step (1.1% of steps at 1,600 Hz) the second is
-delivered one step later, so no event is lost.
+model (Brunel 2000; Destexhe et al. 2003). Each step adds ``bg_w`` times the
+number of events of that step, a Poisson count of mean ``bg_rate*dt`` read
+from the counter-based random numbers of :mod:`model.poisson`: exact in
+distribution, all events of a step delivered in it, and no random-number
+state, so the loop over neurons is vector code.
 
 Written for speed (experiments/bench/runner.py profiles it; BENCHMARKS.md): the
-membrane update has no branch and no table lookup, so the compiler vectorises
-it, exponential included. Refractoriness multiplies dv/dt by
+membrane update has no branch, no table lookup and no division by a
+per-neuron value (it multiplies by ``inv_C`` and ``inv_tau_ad``), so the
+compiler vectorises it, exponential included. Refractoriness multiplies dv/dt by
 ``int(t >= t_free)`` (v frozen until ``t_free``, the same steps as Brian2's
 ``(unless refractory)``), and the optogenetic and shock currents, which
 change only on the 5 ms stimulus grid, are read into ``I_ext`` on that grid.
@@ -42,26 +42,25 @@ change only on the 5 ms stimulus grid, are read into ``I_ext`` on that grid.
 
 from __future__ import annotations
 
-from . import nmda
+from . import nmda, poisson
 
 # Per-neuron parameters (all populations live in one NeuronGroup, so each
 # neuron carries its population's values); synaptic constants are shared.
 NEURON_EQS = f"""
-dv/dt = (gL*(EL - v) + I_syn + I_ext - w_ad) / C * int(t >= t_free) : volt
+dv/dt = (gL*(EL - v) + I_syn + I_ext - w_ad)*inv_C*int(t >= t_free) : volt
 I_syn = g_ampa*(E_ampa - v) + g_gaba*(E_gaba - v) + I_nmda : amp
 I_nmda = nmda_scale*nmda_avail*g_nmda*B*(E_nmda - v) : amp
 B = {nmda.mg_block_expression("v", "Mg")} : 1
 dg_ampa/dt = -g_ampa/tau_ampa : siemens
 dg_gaba/dt = -g_gaba/tau_gaba : siemens
 dg_nmda/dt = -g_nmda/tau_nmda : siemens
-dw_ad/dt = (a_ad*(v - EL) - w_ad)/tau_ad : amp
+dw_ad/dt = (a_ad*(v - EL) - w_ad)*inv_tau_ad : amp
 dactivity/dt = -activity/tau_activity : 1
 nmda_avail : 1
 cons_drive : 1
 I_ext : amp
 t_free : second
-bg_next : second
-C : farad (constant)
+inv_C : 1/farad (constant)
 gL : siemens (constant)
 EL : volt (constant)
 Vt : volt (constant)
@@ -69,7 +68,7 @@ Vr : volt (constant)
 tref : second (constant)
 a_ad : siemens (constant)
 b_ad : amp (constant)
-tau_ad : second (constant)
+inv_tau_ad : 1/second (constant)
 nmda_scale : 1 (constant)
 bg_w : siemens (constant)
 nmda_channel : integer (constant)
@@ -78,7 +77,8 @@ plasticity_base : 1 (constant)
 shock_current : amp (constant)
 shock_gain : 1 (constant)
 cons_nmda : 1 (constant)
-bg_isi : second (shared, constant)
+bg_rate : Hz (shared, constant)
+noise_seed : integer (shared, constant)
 E_ampa : volt (shared, constant)
 E_nmda : volt (shared, constant)
 E_gaba : volt (shared, constant)
@@ -96,61 +96,19 @@ RESET = ("v = Vr; w_ad += b_ad; activity += 1*second/tau_activity; "
 # I_opto - I_shock: both TimedArrays step on the 5 ms stimulus grid
 # (model/protocol.py STIM_DT_S), so reading them on that grid is exact
 EXTERNAL_CURRENT = "I_ext = opto(t, population) - shock_current*shock(t)"
-BACKGROUND = """bg_fire = 1.0*int(t >= bg_next)
-g_ampa += bg_fire*bg_w
-bg_next += poisson_interval(bg_fire, bg_isi)"""
-# "no background" as a finite interval: the C++ is compiled with finite math
-NO_BACKGROUND_ISI_S = 1e30
+_BG_STATEMENTS, _BG_COUNT = poisson.count_code(
+    "bg_rate*dt", "background_uniform(i, t_in_timesteps, noise_seed)", prefix="bg")
+BACKGROUND = f"{_BG_STATEMENTS}\ng_ampa += bg_w*{_BG_COUNT}"
 
 
-def background_isi_s(rate_hz: float) -> float:
-    return 1.0 / rate_hz if rate_hz > 0 else NO_BACKGROUND_ISI_S
-
-
-def poisson_interval_function():
-    """poisson_interval(fire, mean_isi): an exponential interval where fire > 0, else 0.
-
-    A random number is drawn only for a neuron whose event fired, so the
-    background costs one comparison per neuron per step plus one draw per
-    event. Implementations for C++ (standalone), Cython and numpy; all draw
-    from Brian2's generator, so runs are reproducible from the seed.
-    """
-    import numpy as np
-    from brian2 import Function, second
-    from brian2.core.functions import DEFAULT_FUNCTIONS
-
-    def numpy_impl(fire, mean_isi, vectorisation_idx):
-        n = len(vectorisation_idx) if np.ndim(vectorisation_idx) else int(vectorisation_idx)
-        fire = np.broadcast_to(fire, (n,))
-        return np.where(fire > 0, -np.asarray(mean_isi) * np.log(np.random.rand(n)), 0.0)
-
-    f = Function(lambda fire, mean_isi: 0.0, arg_units=[1, second], return_unit=second,
-                 arg_types=["float", "float"], return_type="float", stateless=False,
-                 auto_vectorise=True)
-    rand = {"_rand": DEFAULT_FUNCTIONS["rand"]}
-    f.implementations.add_implementation("numpy", numpy_impl)
-    f.implementations.add_implementation("cpp", {"support_code": """
-        double poisson_interval(const double fire, const double mean_isi, const int _vectorisation_idx)
-        {
-            return fire > 0 ? -mean_isi*log(_rand(_vectorisation_idx)) : 0.0;
-        }"""}, dependencies=rand, name="poisson_interval")
-    f.implementations.add_implementation("cython", """
-cdef double poisson_interval(double fire, double mean_isi, int _vectorisation_idx):
-    if fire > 0:
-        return -mean_isi*log(_rand(_vectorisation_idx))
-    return 0.0
-""", dependencies=rand, name="poisson_interval")
-    return f
-
-
-def regular_updates(name: str, stim_dt_s: float) -> list:
+def regular_updates(name: str, stim_dt_s: float, on_grid: tuple = ()) -> list:
     """The group's run_regularly operations: (name, code, dt in s or None, when).
 
     The external current is read on the stimulus grid ``stim_dt_s`` (its
-    TimedArrays step there); the background runs every step, in the
-    synapses slot.
+    TimedArrays step there), with any other ``on_grid`` code of the same
+    time step; the background runs every step, in the synapses slot.
     """
-    return [(f"{name}_external", EXTERNAL_CURRENT, stim_dt_s, "start"),
+    return [(f"{name}_external", "\n".join([EXTERNAL_CURRENT, *on_grid]), stim_dt_s, "start"),
             (f"{name}_background", BACKGROUND, None, "synapses")]
 
 
@@ -165,8 +123,7 @@ def neuron_group(n: int, extra_eqs: str, namespace: dict, name: str = "neurons",
 
     from .protocol import STIM_DT_S
 
-    ns = dict(namespace)
-    ns["poisson_interval"] = poisson_interval_function()
+    ns = {**namespace, **poisson.functions()}
     g = b2.NeuronGroup(n, NEURON_EQS + extra_eqs, threshold=THRESHOLD, reset=RESET,
                        method="euler", namespace=ns, name=name)
     for op_name, code, dt_s, when in regular_updates(name, stim_dt_s or STIM_DT_S):
@@ -175,11 +132,13 @@ def neuron_group(n: int, extra_eqs: str, namespace: dict, name: str = "neurons",
     return g
 
 
-POPULATION_FIELDS = {  # variable: (config field, unit name)
-    "C": ("C_pF", "pF"), "gL": ("gL_nS", "nS"), "EL": ("EL_mV", "mV"),
+# variable: (config field, unit name); inv_C and inv_tau_ad are the
+# reciprocals of the configured capacitance and adaptation time constant
+POPULATION_FIELDS = {
+    "inv_C": ("C_pF", "pF"), "gL": ("gL_nS", "nS"), "EL": ("EL_mV", "mV"),
     "Vt": ("Vt_mV", "mV"), "Vr": ("Vr_mV", "mV"), "tref": ("tref_ms", "ms"),
     "a_ad": ("a_adapt_nS", "nS"), "b_ad": ("b_adapt_pA", "pA"),
-    "tau_ad": ("tau_adapt_ms", "ms"), "nmda_scale": ("nmda_scale", None),
+    "inv_tau_ad": ("tau_adapt_ms", "ms"), "nmda_scale": ("nmda_scale", None),
     "bg_w": ("bg_w_nS", "nS"), "plasticity_base": ("plasticity_base", None),
     "shock_gain": ("shock_gain", None), "shock_current": ("shock_current_pA", "pA"),
     "cons_nmda": ("consolidation_nmda", None),
@@ -196,9 +155,9 @@ def population_arrays(populations, sizes) -> dict:
 
     out = {}
     for var, (fname, unit) in POPULATION_FIELDS.items():
-        out[var] = np.concatenate([
-            np.full(sizes[name], getattr(pop, fname) * TO_SI[unit])
-            for name, pop in populations.items()])
+        values = np.concatenate([np.full(sizes[name], getattr(pop, fname) * TO_SI[unit])
+                                 for name, pop in populations.items()])
+        out[var] = 1.0 / values if var.startswith("inv_") else values
     return out
 
 

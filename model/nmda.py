@@ -18,7 +18,7 @@ Where NMDA block enters the model, in one place:
   sections 1, 8 and 10): one row per trial for the spiking sessions
   (``occ_fast``), one row per slow step on the protocol clock (``occ_slow``).
 * **Availability** ``nmda_avail = 1 - occupancy``: read from ``occ_fast``
-  into every neuron once per millisecond during sessions. The one number
+  into every neuron on the 5 ms stimulus grid during sessions. The one number
   scales the NMDA current and both calcium jumps of the learning rule, so a
   blockade acts on the current and on learning by the same amount. On the
   slow axis the occupancy is read at the protocol time ``t_protocol`` by the
@@ -36,9 +36,9 @@ MG_SLOPE_PER_MV = 0.062
 # membrane potential at which the presynaptic calcium jump has its nominal size
 CALCIUM_REFERENCE_MV = -50
 
-# availability is read from the fast occupancy table this often: far finer
-# than any drug or session time scale, and coarse enough to cost nothing
-AVAILABILITY_DT_MS = 1.0
+# availability from the fast occupancy table (one row per trial): read on the
+# stimulus grid of the neurons' external currents (model/neurons.py), which
+# holds every trial start
 AVAILABILITY_UPDATE = "nmda_avail = 1 - occ_fast(t, nmda_channel)"
 
 

@@ -79,8 +79,6 @@ J Neurosci; ketamine 25 mg/kg i.p., Clifton et al. 2018 J Psychopharmacol):
 
 from __future__ import annotations
 
-import math
-
 from . import nmda
 
 STATIC_EXC_MODEL = """
@@ -120,19 +118,41 @@ dt_cons : second (shared, constant)
 
 # The update shared by pre and post events: credit the time above each
 # threshold that the calcium jump (ca -> ca + dca) adds, move rho, then jump.
+# log_time_above is ln(max(c_new, theta)/max(c_old, theta)): one logarithm,
+# and none for the many events whose calcium stays below the threshold.
 # (No "ca_old = ca" temporary: on the numpy target that is an alias of the
 # array that "ca += ..." then changes in place.) ``GATE`` is 1, or
 # ``exists`` for candidate synapses (absent ones do not learn).
-_RHO_UPDATE = """
-t_p = tau_ca*(log(clip(ca + dca, theta_p, 1e9)/theta_p) - log(clip(ca, theta_p, 1e9)/theta_p))
-t_d = tau_ca*(log(clip(ca + dca, theta_d, 1e9)/theta_d) - log(clip(ca, theta_d, 1e9)/theta_d))
+_TIME_ABOVE = """
+t_p = tau_ca*log_time_above(ca, ca + dca, theta_p)
+t_d = tau_ca*log_time_above(ca, ca + dca, theta_d)"""
+_RHO_UPDATE = _TIME_ABOVE + """
 rho = clip(rho + GATE*learn*clip(plasticity_base_post + shock_gain_post*shock(t), 0, 1e9)*(gamma_p*(1 + protein_gain*(protein_post - 1))*(1 - rho)*t_p - gamma_d*rho*t_d)/tau_rho, 0, 1)
 ca += dca
 """
 
 
-def exc_on_pre(release: str = "1", plastic: bool = False, gate: str = "1") -> str:
-    """on_pre code of an excitatory synapse; ``release`` scales transmission."""
+# The same update for the three-factor rule (model/teacher.py): the change the
+# calcium rule asks for is applied at once only at the population's
+# error-free rate (``plasticity_base``) and is also added to an eligibility
+# trace, which the prediction error turns into a change when it arrives.
+_RHO_UPDATE_ELIGIBLE = _TIME_ABOVE + """
+dh = GATE*(gamma_p*(1 + protein_gain*(protein_post - 1))*(1 - rho)*t_p - gamma_d*rho*t_d)/tau_rho
+rho = clip(rho + learn*clip(plasticity_base_post + shock_gain_post*shock(t), 0, 1e9)*dh, 0, 1)
+elig += dh
+ca += dca
+"""
+
+def _rho_update(gate: str, eligible: bool) -> str:
+    return (_RHO_UPDATE_ELIGIBLE if eligible else _RHO_UPDATE).replace("GATE", gate)
+
+
+def exc_on_pre(release: str = "1", plastic: bool = False, gate: str = "1",
+               eligible: bool = False) -> str:
+    """on_pre code of an excitatory synapse; ``release`` scales transmission.
+
+    ``eligible``: the three-factor form of the rule (an eligibility trace
+    the prediction error converts; model/teacher.py)."""
     eff = "(w_min_frac + (1 - w_min_frac)*rho)" if plastic else "1"
     code = f"""
 g_ampa_post += w_ampa*{eff}*{release}
@@ -142,14 +162,14 @@ g_nmda_post += w_nmda*{eff}*{release}
         code += """
 glu += 1
 dca = ca_amp_pre_spike*nmda_avail_post*B_post*""" + nmda.reference_block_inverse("Mg_post") + """
-""" + _RHO_UPDATE.replace("GATE", gate)
+""" + _rho_update(gate, eligible)
     return code
 
 
-def plastic_on_post(gate: str = "1") -> str:
+def plastic_on_post(gate: str = "1", eligible: bool = False) -> str:
     return """
 dca = ca_amp_post_spike*nmda_avail_post*glu
-""" + _RHO_UPDATE.replace("GATE", gate)
+""" + _rho_update(gate, eligible)
 
 
 PLASTIC_ON_POST = plastic_on_post()
@@ -166,6 +186,46 @@ captured = e_early*(1 - exp(-k_capture*cons_drive_post*dt_cons))
 rho_stable = rho_stable + captured
 rho = rho_stable + (e_early - captured)*exp(-dt_cons/tau_early)
 """
+
+
+# Consolidated changes that do not last: where the postsynaptic population's
+# consolidated_decay_days is > 0, the consolidated efficacy also relaxes to
+# the synapse's initial efficacy rho_rest over days, and the early change
+# rides on it. Persistence of long-term potentiation depends on how it was
+# induced: weakly induced late LTP decays over days, strongly induced LTP
+# lasts months (Abraham 2003 Phil Trans R Soc B; Abraham et al. 2002
+# J Neurosci). Extinction memory, learnt without shocks, is the weaker trace
+# and recovers with time (spontaneous recovery: Quirk 2002 Learn Mem;
+# Rescorla 2004 Learn Mem); fear memory in LA is not forgotten (its
+# populations keep 0).
+CONSOLIDATION_WITH_DECAY_CODE = """
+e_early = rho - rho_stable
+captured = e_early*(1 - exp(-k_capture*cons_drive_post*dt_cons))
+rho_stable = rho_stable + captured
+rho_stable = rho_rest + (rho_stable - rho_rest)*exp(-decay_rate_post*dt_cons)
+rho = rho_stable + (e_early - captured)*exp(-dt_cons/tau_early)
+"""
+DECAY_SYNAPSE_VARIABLES = """
+rho_rest : 1 (constant)
+"""
+DECAY_NEURON_VARIABLES = """
+decay_rate : 1/second (constant)
+"""
+
+
+def consolidated_decay(populations) -> bool:
+    """Whether any population forgets its consolidated changes (structural)."""
+    return any(p.consolidated_decay_days > 0 for p in populations.values())
+
+
+def decay_rates(populations, sizes):
+    """Per-neuron decay rate (1/s) of consolidated changes onto each population."""
+    import numpy as np
+
+    return np.concatenate([
+        np.full(sizes[name], 1.0 / (pop.consolidated_decay_days * 86400.0)
+                if pop.consolidated_decay_days > 0 else 0.0)
+        for name, pop in populations.items()])
 
 
 def plastic_values(pl, dt_cons_s: float) -> dict:
@@ -197,7 +257,42 @@ def gb_rate(ca, rho, theta_d=1.0, theta_p=1.3, gamma_d=200.0, gamma_p=321.808, t
 
 def time_above(c_old, c_new, theta, tau_ca):
     """Extra time a decaying calcium trace spends above ``theta`` after a jump."""
-    return tau_ca * (math.log(max(c_new, theta) / theta) - math.log(max(c_old, theta) / theta))
+    return tau_ca * float(log_time_above(c_old, c_new, theta))
+
+
+_LOG_TIME_ABOVE_CPP = """
+static inline double log_time_above(const double c_old, const double c_new, const double theta)
+{
+    return c_new > theta ? log(c_new / (c_old > theta ? c_old : theta)) : 0.0;
+}
+"""
+_LOG_TIME_ABOVE_CYTHON = """
+cdef double log_time_above(double c_old, double c_new, double theta):
+    if c_new > theta:
+        return log(c_new / (c_old if c_old > theta else theta))
+    return 0.0
+"""
+
+
+def log_time_above(c_old, c_new, theta):
+    """ln(max(c_new, theta)/max(c_old, theta)) for c_new >= c_old (numpy)."""
+    import numpy as np
+
+    c_old, c_new = np.asarray(c_old, dtype=float), np.asarray(c_new, dtype=float)
+    return np.where(c_new > theta, np.log(np.maximum(c_new, theta)
+                                          / np.maximum(c_old, theta)), 0.0)
+
+
+def functions() -> dict:
+    """The Brian2 function ``log_time_above`` for the synapses' namespace."""
+    from brian2 import Function
+
+    f = Function(log_time_above, arg_units=[1, 1, 1], return_unit=1,
+                 arg_types=["float", "float", "float"], return_type="float", stateless=True)
+    f.implementations.add_implementation("cpp", _LOG_TIME_ABOVE_CPP, name="log_time_above")
+    f.implementations.add_implementation("cython", _LOG_TIME_ABOVE_CYTHON,
+                                         name="log_time_above")
+    return {"log_time_above": f}
 
 
 def synapse_code(synapse_set: str) -> tuple[str, str, str | None]:

@@ -11,7 +11,12 @@ a sweep can swap the arrays with ``run_args`` without a rebuild.
 
 Trials follow Kim, Pare & Nair (2013) compressed design: a short tone (CS)
 within each trial cycle; in conditioning the US (shock, a high-rate burst)
-covers the last ``us_s`` of the tone.
+covers the last ``us_s`` of the tone. A session with ``cs: false`` has no tone:
+its trials are context alone, and with ``us: true`` they deliver unsignalled
+shocks at the time the tone's US would come (reinstatement; Rescorla & Heth
+1975). Every trial has an *expected-US window*, the last ``us_s`` of its tone
+slot, whether a shock comes or not: the circuit's prediction error is computed
+at its end (model/teacher.py).
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-STIM_CHANNELS = ("CS", "US", "ctx_A", "ctx_B")
+STIM_CHANNELS = ("CS", "US", "ctx_A", "ctx_B", "ctx_C")
+CONTEXT_CHANNEL = {"A": 2, "B": 3, "C": 4}
 STIM_DT_S = 0.005
 
 
@@ -39,6 +45,7 @@ class Schedule:
     trial_index_in_session: np.ndarray
     trial_start_s: np.ndarray  # fast time
     trial_abs_h: np.ndarray
+    trial_has_cs: np.ndarray
     cs_on_s: np.ndarray
     cs_off_s: np.ndarray
     us_on_s: np.ndarray  # NaN where no US
@@ -79,7 +86,7 @@ def build_schedule(protocol) -> Schedule:
             t0 = start[k] + j * protocol.trial_s
             frac = j / s.n_trials
             rows.append((k, s.phase, s.context, j, t0,
-                         abs_h[k] + frac * s.real_duration_min / 60.0, s.us))
+                         abs_h[k] + frac * s.real_duration_min / 60.0, s.us, s.cs))
     trial_start = np.array([r[4] for r in rows])
     cs_on = trial_start + protocol.cs_onset_s
     cs_off = cs_on + protocol.cs_s
@@ -92,13 +99,15 @@ def build_schedule(protocol) -> Schedule:
     def span(a, b):
         return slice(int(round(a / STIM_DT_S)), int(round(b / STIM_DT_S)))
 
-    for a, b, u in zip(cs_on, cs_off, us_on, strict=True):
-        stim[span(a, b), 0] = 1.0
+    has_cs = np.array([r[7] for r in rows], dtype=bool)
+    for a, b, u, tone in zip(cs_on, cs_off, us_on, has_cs, strict=True):
+        if tone:
+            stim[span(a, b), 0] = 1.0
         if not np.isnan(u):
             stim[span(u, b), 1] = 1.0
     session_of_step = np.zeros(n_steps, dtype=np.int32)
     for k, s in enumerate(sessions):
-        stim[span(start[k], start[k] + dur[k]), 2 + ("A", "B").index(s.context)] = 1.0
+        stim[span(start[k], start[k] + dur[k]), CONTEXT_CHANNEL[s.context]] = 1.0
         session_of_step[span(start[k], start[k] + dur[k])] = k
 
     real_h = np.array([s.real_duration_min / 60.0 for s in sessions])
@@ -110,7 +119,7 @@ def build_schedule(protocol) -> Schedule:
         trial_context=np.array([r[2] for r in rows]),
         trial_index_in_session=np.array([r[3] for r in rows]),
         trial_start_s=trial_start, trial_abs_h=np.array([r[5] for r in rows]),
-        cs_on_s=cs_on, cs_off_s=cs_off, us_on_s=us_on, stim=stim,
+        trial_has_cs=has_cs, cs_on_s=cs_on, cs_off_s=cs_off, us_on_s=us_on, stim=stim,
         session_of_step=session_of_step,
         fast_duration_s=total,
         slow_duration_h=float(abs_h[-1] + real_h[-1] + protocol.tail_h),
@@ -154,3 +163,42 @@ def shock_trace(schedule: Schedule, tau_min: float, per_shock: float) -> np.ndar
         out[k] = level
         prev_end_h = schedule.session_abs_h[sess] + schedule.session_real_h[sess]
     return out
+
+
+# columns of the teaching table (model/teacher.py)
+TEACH_WINDOW, TEACH_PULSE, TEACH_US = 0, 1, 2
+
+
+def teaching_table(schedule: Schedule, us_s: float, trial_s: float) -> np.ndarray:
+    """When the circuit predicts the shock and when it learns whether it came.
+
+    (n_steps, 3) on the stimulus grid. Column TEACH_WINDOW is 1 from the tone
+    slot's onset to the expected-US time (the fear output is read there, as
+    freezing is: docs/model.md, section 15); TEACH_PULSE is 1 in the one step
+    at the end of the expected-US window, when the error is computed and
+    applied; TEACH_US is 1 through every trial that delivers a shock.
+    """
+    n = schedule.stim.shape[0]
+    out = np.zeros((n, 3))
+
+    def step(t):
+        return min(n, int(round(t / STIM_DT_S)))
+
+    for k in range(schedule.n_trials):
+        on, off = schedule.cs_on_s[k], schedule.cs_off_s[k]
+        out[step(on):step(off - us_s), TEACH_WINDOW] = 1.0
+        out[step(off):step(off) + 1, TEACH_PULSE] = 1.0
+        if not np.isnan(schedule.us_on_s[k]):
+            start = schedule.trial_start_s[k]
+            out[step(start):step(start + trial_s), TEACH_US] = 1.0
+    return out
+
+
+def real_seconds_per_step(schedule: Schedule) -> np.ndarray:
+    """Real (protocol-clock) seconds each simulated second of a trial stands for.
+
+    A compressed session of real duration D and simulated duration d runs the
+    real clock D/d times faster than the simulated one; one value per trial.
+    """
+    per_session = schedule.session_real_h * 3600.0 / schedule.session_duration_s
+    return per_session[schedule.trial_session]

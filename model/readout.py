@@ -175,10 +175,12 @@ def summarize(cfg, schedule, sizes, spikes, weights, channels):
         },
         coords=summary_coords(cfg, schedule, sizes, weights),
     )
-    for pw, (t, rho) in weights.items():
-        ds[f"weight_trace_{pw}"] = (("wtime_" + pw,), rho.mean(axis=0) if rho.size
-                                    else np.full(len(t), np.nan))
-        ds = ds.assign_coords({"wtime_" + pw: t})
+    if weights:  # one monitor samples every pathway: one time axis
+        t = next(iter(weights.values()))[0]
+        ds = ds.assign_coords(weight_time_s=t)
+        ds["weight_trace"] = (("pathway", "weight_time_s"),
+                              np.array([rho.mean(axis=0) if rho.size else np.full(len(t), np.nan)
+                                        for _, rho in weights.values()]))
     ds = add_phase_summary(ds)
     check_activity(ds, ro.rate_ceiling_Hz)
     return ds

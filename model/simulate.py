@@ -22,7 +22,7 @@ import numpy as np
 import xarray as xr
 
 from . import circuit as circuit_mod
-from . import progress, standalone
+from . import disinhibition, phenotypes, progress, standalone, teacher
 from .config import FearsimConfig, validate
 from .protocol import build_schedule, slow_grid
 from .readout import RunawayError, summarize
@@ -86,7 +86,8 @@ class DeviceSession:
         return Path(self.build.directory)
 
 
-def run(cfg: FearsimConfig, progress=None, build=None) -> Outcome:
+def run(cfg: FearsimConfig, progress=None, build=None, timeline=None,
+        transfer=None) -> Outcome:
     """Simulate ``cfg`` through its whole protocol, or raise.
 
     Raises RunawayError if activity runs away or is NaN, SimulationError if
@@ -99,8 +100,18 @@ def run(cfg: FearsimConfig, progress=None, build=None) -> Outcome:
     an object with ``directory`` and ``built(seconds, compiled)``, called
     once the binary is up to date (a slot of a build cache), or a path;
     without it, ``simulation.build_dir``.
+
+    ``timeline``: the protocol's time courses, when not the config's own (the
+    disinhibition probe sets its occupancy grid this way). ``transfer``: the
+    circuit's disinhibition transfer function, needed with
+    ``synaptogenesis.burst_from_circuit`` (:func:`measure_disinhibition`).
     """
-    validate(cfg)
+    cfg = phenotypes.apply(validate(cfg))
+    if cfg.synaptogenesis.burst_from_circuit and transfer is None:
+        raise ValueError("synaptogenesis.burst_from_circuit: the run needs the circuit's "
+                         "disinhibition transfer function; measure it first with "
+                         "model.simulate.measure_disinhibition (experiments.io.build_cache."
+                         "run_cached does)")
     # Brian2 names code objects uniquely among live objects: collect the
     # previous run's objects so a repeated run generates identical code
     gc.collect()
@@ -109,7 +120,7 @@ def run(cfg: FearsimConfig, progress=None, build=None) -> Outcome:
     with standalone.sigterm_raises():
         session = open_device(cfg, resolve_device(cfg.simulation.device), build)
         try:
-            inputs = protocol_inputs(cfg)
+            inputs = protocol_inputs(cfg, timeline, transfer)
             c = circuit_mod.build(cfg, circuit_mod.plan(cfg, inputs.schedule, inputs.timelines),
                                   defer_values=session.standalone)
             if session.standalone:
@@ -173,14 +184,57 @@ def close_device(session: DeviceSession) -> None:
     standalone.reset_device(session.restore)
 
 
-def protocol_inputs(cfg: FearsimConfig) -> ProtocolInputs:
-    """Lay out the protocol and compute the stimulus, occupancy and manipulation courses."""
+def protocol_inputs(cfg: FearsimConfig, timeline=None, transfer=None) -> ProtocolInputs:
+    """Lay out the protocol and compute the stimulus, occupancy and manipulation courses.
+
+    ``transfer``: the circuit's disinhibition transfer function, which turns
+    the occupancy course into the burst the BDNF chain reads.
+    """
     import brian2 as b2
 
     b2.defaultclock.dt = cfg.simulation.dt_ms * b2.ms
     schedule = build_schedule(cfg.protocol)
-    return ProtocolInputs(schedule=schedule, timelines=circuit_mod.timelines(cfg, schedule),
+    timeline = timeline or circuit_mod.timelines(cfg, schedule)
+    if transfer is not None and cfg.synaptogenesis.burst_from_circuit:
+        timeline.burst = disinhibition.burst_timeline(transfer, timeline.occ_slow,
+                                                      timeline.channels, timeline.regions)
+        timeline.transfer = transfer
+    return ProtocolInputs(schedule=schedule, timelines=timeline,
                           slow_dt_h=cfg.plasticity.consolidation_dt_min / 60.0)
+
+
+_TRANSFER_FUNCTIONS: dict = {}
+
+
+def measure_disinhibition(cfg: FearsimConfig, build_for=None):
+    """The circuit's disinhibition transfer function, from a probe run (model/disinhibition.py).
+
+    None unless ``synaptogenesis.burst_from_circuit``. ``build_for``: gives
+    the build directory of a config, as a context manager (C++ standalone;
+    experiments.io.build_cache.build_target); without it, the probe builds in
+    ``simulation.build_dir``/disinhibition_probe. The probe does not depend on
+    the run's seed, protocol or drugs, so the runs of one circuit in a process
+    share it.
+    """
+    if not cfg.synaptogenesis.burst_from_circuit:
+        return None
+    import contextlib
+    import dataclasses
+    import json
+
+    pcfg = disinhibition.probe_config(cfg)
+    key = json.dumps(dataclasses.asdict(pcfg), sort_keys=True, default=str)
+    if key not in _TRANSFER_FUNCTIONS:
+        if cfg.simulation.build_dir:
+            pcfg.simulation.build_dir = str(Path(cfg.simulation.build_dir) / "disinhibition_probe")
+        schedule = build_schedule(pcfg.protocol)
+        timeline = circuit_mod.timelines(pcfg, schedule)
+        timeline.occ_fast = disinhibition.probe_occupancy(timeline.channels)
+        with (build_for(pcfg) if build_for else contextlib.nullcontext(None)) as target:
+            out = run(pcfg, build=target, timeline=timeline)
+        _TRANSFER_FUNCTIONS[key] = disinhibition.fit_transfer(
+            pcfg.network.populations, timeline.regions, out.summary.rate_cs.values, out.sizes)
+    return _TRANSFER_FUNCTIONS[key]
 
 
 def run_protocol(cfg: FearsimConfig, c, schedule, session: DeviceSession, say):
@@ -280,6 +334,7 @@ def read_raw(c) -> dict:
         rho = np.asarray(c.weight_monitor.rho)
         weights = {name: (t_w, rho[rows]) for name, rows in c.weight_samples.items()}
     return {"spikes": split_spikes(c), "weights": weights, "slow_traces": read_slow_traces(c),
+            "teacher": teacher.read_monitor(c),
             "final_v": np.asarray(c.neurons.v / b2.mV), "sizes": dict(c.sizes),
             "n_synapses": dict(c.n_synapses)}
 
@@ -296,6 +351,9 @@ def assemble_outcome(cfg: FearsimConfig, inputs: ProtocolInputs, raw: dict, devi
     summary["occupancy"] = (("occ_time_h", "channel"), inputs.occ_slow,
                             {"long_name": "NMDA-receptor occupancy (block and drugs)"})
     summary["occupancy_trial"] = (("trial", "channel"), inputs.occ_fast)
+    summary = summary.assign(teacher.summary_variables(raw["teacher"], schedule))
+    summary = summary.assign(disinhibition.summary_variables(inputs.timelines.transfer,
+                                                             inputs.timelines.burst))
     summary["n_synapses"] = (("projection",), np.array(list(n_syn.values()), dtype=np.int64))
     summary = summary.assign_coords(projection=list(n_syn))
     return Outcome(summary=summary, spikes=spikes_dataset(raw["spikes"], sizes), device=device,
@@ -371,7 +429,7 @@ def spikes_dataset(spikes, sizes) -> xr.Dataset:
     pop_of = np.repeat(np.arange(len(names)), [sizes[n] for n in names])
     return xr.Dataset(
         {
-            "spike_time": ("spike", t_all[order].astype(np.float32), {"units": "s"}),
+            "spike_time": ("spike", t_all[order].astype(np.float64), {"units": "s"}),
             "spike_count": ("neuron", counts,
                             {"long_name": "spikes per neuron; spike_time is ordered by neuron"}),
             "neuron_population": ("neuron", pop_of.astype(np.int16)),

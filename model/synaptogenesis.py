@@ -86,6 +86,21 @@ protein = (1 + k_protein*translation) + (protein - (1 + k_protein*translation))*
 activity = activity_ref + (activity - activity_ref)*exp(-dt_chain/tau_activity_relax)
 """
 
+# With synaptogenesis.burst_from_circuit the burst is read from the protocol
+# table burst_slow (one column per region), the circuit's own excess principal
+# firing at the occupancy of that moment (model/disinhibition.py).
+BURST_FORMULA = "burst = occ_I*(1 - occ_E)**burst_exponent"
+BURST_FROM_CIRCUIT = "burst = burst_slow(t_protocol, region_index)"
+
+
+def chain_update(sg) -> str:
+    """The chain's slow update, with the burst of the configured source."""
+    if sg.burst_from_circuit:
+        assert BURST_FORMULA in CHAIN_UPDATE
+        return CHAIN_UPDATE.replace(BURST_FORMULA, BURST_FROM_CIRCUIT)
+    return CHAIN_UPDATE
+
+
 # i.e. the spiking network's, so the slow network keeps its own time here.
 NEURON_CHAIN_VARS = """
 t_protocol : second (shared)
@@ -181,11 +196,13 @@ def baseline_fraction(sg) -> float:
     return sg.formation_per_day / (sg.formation_per_day + sg.elimination_per_day)
 
 
-def simulate_chain(sg, occ_E, occ_I, dt_h, rapamycin=0.0, trkb_block=0.0, infusion=0.0):
+def simulate_chain(sg, occ_E, occ_I, dt_h, rapamycin=0.0, trkb_block=0.0, infusion=0.0,
+                   burst=None):
     """Numpy twin of CHAIN_UPDATE (same update order, same exact steps).
 
-    occ_E, occ_I: arrays on a grid of step dt_h (hours). Returns a dict of
-    arrays (pool, bdnf, mtor, protein, trkb).
+    occ_E, occ_I: arrays on a grid of step dt_h (hours). ``burst``: the burst
+    on the same grid (the circuit's, model/disinhibition.py); None: the
+    occupancy formula. Returns a dict of arrays (pool, bdnf, mtor, protein, trkb).
     """
     import numpy as np
 
@@ -197,10 +214,10 @@ def simulate_chain(sg, occ_E, occ_I, dt_h, rapamycin=0.0, trkb_block=0.0, infusi
         return target + (x - target) * np.exp(-dt_h / tau_h)
 
     for k in range(n):
-        burst = occ_I[k] * (1 - occ_E[k]) ** sg.burst_exponent
+        b = occ_I[k] * (1 - occ_E[k]) ** sg.burst_exponent if burst is None else burst[k]
         trkb = bdnf * (1 - desens) * (1 - trkb_block)
         pool = relax(pool, 1 + sg.k_translation * occ_E[k], sg.tau_pool_h)
-        bdnf = relax(bdnf, sg.k_release * burst * pool + infusion, sg.tau_bdnf_h)
+        bdnf = relax(bdnf, sg.k_release * b * pool + infusion, sg.tau_bdnf_h)
         desens = relax(desens, min(max(sg.k_desens * bdnf, 0), 1), sg.tau_desens_h)
         sup = relax(sup, sg.k_suppression * occ_E[k] ** 4, sg.tau_suppression_h)
         mtor = relax(mtor, trkb * (1 - rapamycin) * (1 - min(max(sup, 0), 1)), sg.tau_mtor_h)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from experiments.bench import runner as bench
+from experiments.bench import runs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,7 +79,7 @@ def test_synaptic_event_count_is_analytic_for_inputs(compose):
     w = draw_wiring(cfg, layout(pop), layout(inp))
     n_syn = {name: b - a for ws in w.values() for name, (a, b) in ws.blocks.items()}
     spikes = {k: 10 * n for k, n in pop.items()}  # 10 spikes per neuron
-    st = bench.run_stats(ov, {"sizes": {**pop, **inp}, "n_synapses": n_syn,
+    st = runs.run_stats(ov, {"sizes": {**pop, **inp}, "n_synapses": n_syn,
                               "pop_spikes": spikes, "simulate_s": 1.0})
     recurrent = sum(10 * n_syn[k] for k, p in cfg.network.projections.items()
                     if p.pre in pop)
@@ -109,3 +110,33 @@ def test_quick_benchmark_every_section(tmp_path):
     assert res["runtime"]["ratio_simulate"] > 0
     assert len(res["scaling"]["points"]) == 2 and "exponent" in res["scaling"]
     assert res["profile"]["entries"]
+
+
+def test_every_time_and_rate_is_also_a_ratio_to_coba():
+    from experiments.bench import report
+
+    res = {"quick": False,
+           "coba": {"n_neurons": 4000, "n_synapses": 320000, "bio_s": 10.0,
+                    "mean_rate_Hz": 20.0, "build_s": 5.0, "simulate_s": 0.5,
+                    "neuron_updates_per_s": 8e8, "syn_events_per_s": 1e8},
+           "plain": {"build_s": 10.0, "simulate_s": 10.0, "syn_events_per_s": 5e6,
+                     "mean_rate_Hz": 8.0, "overhead_simulate": 1.04, "overhead_total": 1.1,
+                     "overhead_build": 1.2},
+           "scaling": {"points": [{"scale": 1.0, "n_synapses": 10, "simulate_s": 15.0,
+                                   "build_s": 1.0}], "exponent": 0.95}}
+    res["default"] = {"simulate_s": 12.0, "build_s": 14.0}
+    res["targets"] = report.check_targets(res)
+    assert res["targets"]["default.simulate_s"]["met"]  # 12 <= 25 x 0.5
+    assert not res["targets"]["default.build_s"]["met"]  # 14 > 2.5 x 5
+    assert res["targets"]["plain.overhead_simulate"]["met"]
+    del res["default"]
+    rows = {(r[0], r[1]): r for r in report.table_rows(res)}
+    assert rows[("plain", "simulate [s]")][3] == "20x"
+    assert rows[("plain", "build [s]")][3] == "2x"
+    assert rows[("plain", "synaptic events / s")][3] == "0.05x"
+    assert rows[("scaling", "scale 1.0: 10 synapses: simulate [s]")][3] == "30x"
+    # without a COBA run there is no ratio and no COBA-relative target
+    res.pop("coba")
+    assert "default.simulate_s" not in report.check_targets({**res, "default": {
+        "simulate_s": 13.0}})
+    assert all(r[3] == "" for r in report.table_rows(res))

@@ -58,6 +58,7 @@ def test_ketamine_drives_the_chain_and_spines_on_standalone(compose, cache):
         s.spines_formed.sel(spine_pathway=il)[:, k].sum())
 
 
+@pytest.mark.slow  # the whole tiny drug protocol compiled by Cython (minutes)
 def test_drug_schedule_and_interval_run_on_runtime_too(compose):
     cfg = compose(DRUG + ["simulation.device=runtime"])
     out = simulate.run(cfg)

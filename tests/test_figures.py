@@ -91,9 +91,25 @@ def test_finished_runs_are_reused(quick_all):
 
 
 def test_gallery_from_figure_data(quick_all, tmp_path):
+    import shutil
+
     readme = tmp_path / "README.md"
     readme.write_text("# fearsim\n\n## Tests\n\ntext\n")
-    rc = gallery.main(quick_all["results"], tmp_path / "figs", readme)
+    # quick-mode data: previewed (marked) under the results folder, never into the docs
+    assert gallery.main(quick_all["results"], tmp_path / "figs", readme) == 0
+    preview = quick_all["results"] / "figures" / "gallery"
+    assert all((preview / f"{name}.png").exists() for name in NAMES)
+    assert gallery.main(quick_all["results"], tmp_path / "figs", readme, write_docs=True) == 2
+    assert not (tmp_path / "figs").exists() and "gallery" not in readme.read_text()
+    # the same data stamped full scale goes into the docs and the README section
+    full = tmp_path / "full"
+    shutil.copytree(quick_all["results"] / "figures", full / "figures")
+    for nc in (full / "figures").glob("*.nc"):
+        with xr.open_dataset(nc, engine="h5netcdf") as ds:
+            data = ds.load()
+        data.attrs["quick"] = 0
+        data.to_netcdf(nc, engine="h5netcdf")
+    rc = gallery.main(full, tmp_path / "figs", readme, write_docs=True)
     assert rc == 0
     text = readme.read_text()
     assert text.startswith("# fearsim\n\n## Tests\n\ntext\n")
@@ -101,8 +117,16 @@ def test_gallery_from_figure_data(quick_all, tmp_path):
         assert (tmp_path / "figs" / f"{name}.png").exists()
         assert f"fearsim-figure {name}" in text
     # idempotent: a second pass replaces the section
-    gallery.main(quick_all["results"], tmp_path / "figs", readme)
+    gallery.main(full, tmp_path / "figs", readme, write_docs=True)
     assert readme.read_text() == text
+    # every figure's smallest text is readable where the README shows it
+    import matplotlib.pyplot as plt
+
+    for m in by_name().values():
+        with xr.open_dataset(full / "figures" / f"{m.NAME}.nc", engine="h5netcdf") as ds:
+            fig = m.plot(ds.load())
+        assert gallery.smallest_text_px(fig) >= 9, m.NAME
+        plt.close(fig)
 
 
 def test_between_design_gives_each_group_its_own_subjects(quick_all):

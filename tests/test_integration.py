@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
+from experiments.io import build_cache
 from model import simulate
 from model.readout import RunawayError
 
@@ -17,21 +18,26 @@ TINY = ["experiment=tiny"]
 
 
 @pytest.fixture(scope="module")
-def runtime_runs(compose):
-    cfg = compose(TINY + ["simulation.device=runtime"])
-    first = simulate.run(cfg)
-    second = simulate.run(cfg)
-    return cfg, first, second
+def runtime_run(compose):
+    return simulate.run(compose(TINY + ["simulation.device=runtime"]))
 
 
-def test_same_seed_gives_identical_results(runtime_runs):
-    _, a, b = runtime_runs
+@pytest.fixture(scope="module")
+def standalone_runs(compose, shared_build_cache):
+    cfg = compose(TINY + ["simulation.device=cpp_standalone"])
+    return (build_cache.run_cached(cfg, root=shared_build_cache),
+            build_cache.run_cached(cfg, root=shared_build_cache))
+
+
+def test_same_seed_gives_identical_results(standalone_runs):
+    a, b = standalone_runs
     xr.testing.assert_identical(a.summary, b.summary)
     xr.testing.assert_identical(a.spikes, b.spikes)
 
 
-def test_conditioning_raises_the_cem_cs_response(runtime_runs):
-    _, out, _ = runtime_runs
+@pytest.mark.parametrize("device", ["runtime", "cpp_standalone"])
+def test_conditioning_raises_the_cem_cs_response(device, runtime_run, standalone_runs):
+    out = runtime_run if device == "runtime" else standalone_runs[0]
     ds = out.summary
     cem = ds.cs_response.sel(population="CeM")
     before = float(cem.where(ds.phase == "habituation", drop=True).mean())
@@ -42,19 +48,19 @@ def test_conditioning_raises_the_cem_cs_response(runtime_runs):
     assert float(w.isel(session=1)) > float(w.isel(session=0))
 
 
-def test_nmda_block_during_conditioning_prevents_cs_la_potentiation(compose):
-    cfg = compose(TINY + ["simulation.device=runtime", "protocol.block.occupancy=0.95",
+def test_nmda_block_during_conditioning_prevents_cs_la_potentiation(compose, shared_build_cache):
+    cfg = compose(TINY + ["simulation.device=cpp_standalone", "protocol.block.occupancy=0.95",
                           "protocol.block.sessions=[1]", "protocol.block.regions=[LA]"])
-    ds = simulate.run(cfg).summary
+    ds = build_cache.run_cached(cfg, root=shared_build_cache).summary
     w = ds.weight_end.sel(pathway="cs_la")
     assert float(w.isel(session=1)) <= float(w.isel(session=0)) + 1e-3
 
 
-def test_runaway_activity_is_reported_not_stored(compose):
-    cfg = compose(TINY + ["simulation.device=runtime", "network.background_rate_Hz=40000",
+def test_runaway_activity_is_reported_not_stored(compose, shared_build_cache):
+    cfg = compose(TINY + ["simulation.device=cpp_standalone", "network.background_rate_Hz=40000",
                           "readout.rate_ceiling_Hz=50"])
     with pytest.raises(RunawayError, match="runaway"):
-        simulate.run(cfg)
+        build_cache.run_cached(cfg, root=shared_build_cache)
 
 
 def test_standalone_cli_writes_results_file_and_figure(tmp_path):

@@ -81,10 +81,10 @@ def _single_synapse(c_pre, nmda_avail, v_post_mV=-50.0, rho0=0.2, post_spike_ms=
     b2.start_scope()
     pre = b2.SpikeGeneratorGroup(1, [0], [10] * b2.ms)
     post = _neuron_group(1)
-    post.C, post.gL = 200 * b2.pF, 10 * b2.nS
+    post.inv_C, post.gL = 1 / (200 * b2.pF), 10 * b2.nS
     post.EL = post.v = v_post_mV * b2.mV
     post.Vt, post.Vr, post.tref = -40 * b2.mV, -60 * b2.mV, 2 * b2.ms
-    post.tau_ad, post.nmda_scale = 100 * b2.ms, 1.0
+    post.inv_tau_ad, post.nmda_scale = 1 / (100 * b2.ms), 1.0
     post.tau_ampa = post.tau_gaba = post.tau_nmda = 5 * b2.ms
     post.Mg = 1 * b2.mM
     post.nmda_avail = nmda_avail
@@ -94,7 +94,7 @@ def _single_synapse(c_pre, nmda_avail, v_post_mV=-50.0, rho0=0.2, post_spike_ms=
     syn = b2.Synapses(pre, post, plasticity.PLASTIC_MODEL,
                       on_pre=plasticity.exc_on_pre(plastic=True),
                       on_post=plasticity.PLASTIC_ON_POST, method="exact",
-                      namespace={"shock": no_shock})
+                      namespace={"shock": no_shock, **plasticity.functions()})
     syn.connect()
     syn.w_ampa = syn.w_nmda = 0 * b2.nS  # keep the postsynaptic voltage clamped
     import dataclasses

@@ -16,13 +16,13 @@ def test_schedule_lays_out_trials_cs_us_and_contexts(compose):
     n = sum(s.n_trials for s in cfg.protocol.sessions)
     assert sch.n_trials == n
     assert sch.fast_duration_s == pytest.approx(n * cfg.protocol.trial_s)
-    cs_col, us_col, a_col, b_col = sch.stim.T
+    cs_col, us_col, a_col, b_col, c_col = sch.stim.T
     assert cs_col.sum() * STIM_DT_S == pytest.approx(n * cfg.protocol.cs_s)
     n_us = sum(s.n_trials for s in cfg.protocol.sessions if s.us)
     assert us_col.sum() * STIM_DT_S == pytest.approx(n_us * cfg.protocol.us_s)
     # US only inside a CS, contexts exclusive
     assert np.all(cs_col[us_col > 0] == 1)
-    assert np.all(a_col + b_col == 1)
+    assert np.all(a_col + b_col == 1) and c_col.sum() == 0
     assert set(sch.trial_phase[~np.isnan(sch.us_on_s)]) == {"conditioning"}
     # recall is 24 h after extinction on the protocol clock
     k_ext = [s.phase for s in cfg.protocol.sessions].index("extinction")

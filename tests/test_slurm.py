@@ -62,7 +62,7 @@ def test_slurm_sweep_equals_the_local_sweep(tmp_path):
     assert len(job_logs) == 4, job_logs
     slurm, local = api.collect(slurm_dir), api.collect(local_dir)
     assert dict(slurm.sizes) == dict(local.sizes)
-    assert slurm.sizes["seed"] == 2 and slurm.sizes["plasticity.learning_rate"] == 2
+    assert slurm.sizes["seed"] == 2 and slurm.sizes["learning_rate"] == 2
     assert (slurm.status.values == "done").all() and (local.status.values == "done").all()
     compared = 0
     for name in local.variables:

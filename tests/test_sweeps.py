@@ -24,6 +24,7 @@ from experiments.io.sweeps import invocations_of, read_manifest, read_sweep_json
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "network.projections.cs_la.w_ampa_nS"  # a run-time parameter: no rebuild
+DIM = "w_ampa_nS"  # its dimension in a collected dataset (the key without its parents)
 VALUES = "2.5,3.0,3.5"
 RUNAWAY = "1000.0"  # a valid value whose activity runs away: the job fails at run time
 BASE = ["experiment=tiny", "simulation.device=cpp_standalone"]
@@ -81,6 +82,7 @@ def test_runtime_sweep_builds_once_and_collects(first_sweep, build_cache, capsys
     r, sweep = first_sweep["proc"], first_sweep["sweep"]
     assert r.stdout.strip().splitlines()[-1] == str(sweep.resolve())
     assert (sweep / "multirun.yaml").exists() and (sweep / "sweep.json").exists()
+    assert not [d for d in sweep.iterdir() if d.is_dir() and d.name.isdigit()]  # no empty 0/ 1/
     # progress: per-job status lines, counts and an ETA, the failure with its overrides
     assert "4/4 finished: 3 done, 0 skipped, 1 failed" in r.stderr
     assert "ETA" in r.stderr
@@ -88,6 +90,12 @@ def test_runtime_sweep_builds_once_and_collects(first_sweep, build_cache, capsys
     assert "1 of 4 sweep jobs failed" in r.stderr
     statuses = sorted(rec["status"] for rec in read_manifest(sweep))
     assert statuses == ["done", "done", "done", "failed"]
+    # each job's progress lines and phase table name its run id
+    for rec in read_manifest(sweep):
+        label = rec["run_id"][:8]
+        assert f"[fearsim {label}] run {rec['run_id']}:" in r.stderr
+        if rec["status"] == "done":
+            assert f"{label} | recall " in r.stdout
     # compile once: one build for the whole sweep
     assert _builds(build_cache) - first_sweep["builds"] <= 1
 
@@ -97,14 +105,16 @@ def test_runtime_sweep_builds_once_and_collects(first_sweep, build_cache, capsys
     assert path == (sweep / "collected.nc").resolve() and path.exists()
     assert "failed" in out.err and "1 of 4 points" in out.err
     with xr.open_dataset(path, engine="h5netcdf") as ds:
-        assert ds.freezing.dims == (KEY, "seed", "trial")
-        assert ds.phase_freezing.dims == (KEY, "seed", "phase_name")
-        assert ds.weight_end.dims == (KEY, "seed", "pathway", "session")
-        np.testing.assert_allclose(ds[KEY].values, [2.5, 3.0, 3.5, 1000.0])
+        assert ds.freezing.dims == (DIM, "seed", "trial")
+        assert ds.phase_freezing.dims == (DIM, "seed", "phase_name")
+        assert ds.weight_end.dims == (DIM, "seed", "pathway", "session")
+        np.testing.assert_allclose(ds[DIM].values, [2.5, 3.0, 3.5, 1000.0])
+        assert ds[DIM].attrs["config_key"] == KEY and ds[DIM].attrs["units"] == "nS"
+        assert collect_mod.dim_of(ds, KEY) == DIM and ds.attrs["sweep_dims"] == f'["{DIM}", "seed"]'
         assert ds.seed.values.tolist() == [1]
         assert ds.status.values[:, 0].tolist() == ["done", "done", "done", "failed"]
-        assert np.all(np.isnan(ds.freezing.sel({KEY: 1000.0}).values))
-        assert np.all(np.isfinite(ds.freezing.sel({KEY: [2.5, 3.0, 3.5]}).values))
+        assert np.all(np.isnan(ds.freezing.sel({DIM: 1000.0}).values))
+        assert np.all(np.isfinite(ds.freezing.sel({DIM: [2.5, 3.0, 3.5]}).values))
         assert int(np.nansum(ds.compiled.values)) <= 1
         assert len(set(ds.run_id.values[:3, 0].tolist())) == 3
         for v in ds.run_path.values[:3, 0]:
@@ -137,7 +147,7 @@ def test_kill_and_resume_gives_identical_collection(first_sweep, build_cache, tm
     resumed, missing = collect_mod.collect(sweep)
     assert not missing
     reference, _ = collect_mod.collect(first_sweep["sweep"])
-    reference = reference.sel({KEY: [2.5, 3.0, 3.5]})
+    reference = reference.sel({DIM: [2.5, 3.0, 3.5]})
     xr.testing.assert_identical(resumed.drop_vars(NOT_DATA).drop_attrs(),
                                 reference.drop_vars(NOT_DATA).drop_attrs())
     assert _builds(build_cache) - first_sweep["builds"] <= 1
@@ -176,19 +186,19 @@ def test_partial_sweep_reports_missing_points_as_nan(first_sweep, tmp_path, caps
     err = capsys.readouterr().err
     assert "1 of 4 points have no run" in err and f"{KEY}=4.0" in err
     with xr.open_dataset(tmp_path / "c.nc", engine="h5netcdf") as ds:
-        np.testing.assert_allclose(ds[KEY].values, [2.5, 3.0, 3.5, 4.0])
-        assert np.all(np.isnan(ds.phase_freezing.sel({KEY: 4.0}).values))
-        assert np.all(np.isfinite(ds.phase_freezing.sel({KEY: 3.0}).values))
-        assert ds.status.sel({KEY: 4.0}).item() == "missing"
+        np.testing.assert_allclose(ds[DIM].values, [2.5, 3.0, 3.5, 4.0])
+        assert np.all(np.isnan(ds.phase_freezing.sel({DIM: 4.0}).values))
+        assert np.all(np.isfinite(ds.phase_freezing.sel({DIM: 3.0}).values))
+        assert ds.status.sel({DIM: 4.0}).item() == "missing"
         assert json.loads(ds.attrs["missing_json"])[0][KEY] == 4.0
 
 
 def test_results_folder_collects_and_cohort_statistics(first_sweep, capsys):
     """A plain results folder: the differing config key becomes the dimension."""
     ds, missing = collect_mod.collect(first_sweep["results"])
-    assert not missing and ds.freezing.dims == (KEY, "seed", "trial")
+    assert not missing and ds.freezing.dims == (DIM, "seed", "trial")
     # treat the three runs as three subjects of one cohort
-    subjects = ds.rename({KEY: "subject"}).squeeze("seed", drop=True).rename(subject="seed")
+    subjects = ds.rename({DIM: "subject"}).squeeze("seed", drop=True).rename(subject="seed")
     summ = collect_mod.cohort_summary(subjects, drop=0.3)
     assert summ.cohort_freezing_mean.dims == ("phase_name",)
     assert int(summ.cohort_n.sel(phase_name="recall")) == 3

@@ -11,10 +11,10 @@ Two ways to run a cohort:
 * a Hydra sweep (manifest, progress, resume, any launcher) over generated
   config-group files::
 
-      python -m experiments.analysis.cohorts --subjects 12 --dir cohorts/c1 \\
+      python -m experiments.analysis.cohorts --subjects 12 --dir results/cohorts/c1 \\
           --jitter network.projections.cs_la.w_ampa_nS=0.2 experiment=tiny
-      # prints:  fearsim-run -m 'hydra.searchpath=[file://.../cohorts/c1]' \\
-      #              +subject=s0000,s0001,...,s0011 experiment=tiny
+      # prints:  fearsim-run -m 'hydra.searchpath=[file://.../results/cohorts/c1]' \\
+      #              +subject=s0001,s0002,...,s0012 experiment=tiny
       fearsim-collect SWEEP --params simulation.seed --cohort
 
 * plain override lines (one subject per line) for xargs, GNU parallel or a
@@ -50,7 +50,7 @@ def config_value(cfg: dict, dotted: str) -> float:
     return float(node)
 
 
-def subjects(n: int, jitter: dict[str, float], base_overrides: list[str], first: int = 0
+def subjects(n: int, jitter: dict[str, float], base_overrides: list[str], first: int = 1
              ) -> list[dict]:
     """[{simulation.seed: k, key: value, ...}] for subjects first..first+n-1."""
     from experiments.config_store import compose, plain
@@ -91,12 +91,14 @@ def main(argv: list[str] | None = None) -> int:
                                  description=__doc__.split("\n\n")[0])
     ap.add_argument("overrides", nargs="*", help="base overrides (e.g. experiment=tiny)")
     ap.add_argument("--subjects", type=int, required=True)
-    ap.add_argument("--first", type=int, default=0, help="first subject id (= seed)")
+    ap.add_argument("--first", type=int, default=1,
+                    help="first subject id (= seed; default 1, the default seed)")
     ap.add_argument("--jitter", action="append", default=[],
                     help="KEY=SIGMA: lognormal log-sd of a numeric config key (repeatable)")
     ap.add_argument("--format", choices=("group", "lines"), default="group")
-    ap.add_argument("--dir", type=Path, default=Path("cohorts/cohort"),
-                    help="where the group files go (--format group)")
+    ap.add_argument("--dir", type=Path, default=Path("results/cohorts/cohort"),
+                    help="where the group files go (--format group; default under results/, "
+                         "which git ignores)")
     a = ap.parse_args(argv)
     jitter = {}
     for item in a.jitter:

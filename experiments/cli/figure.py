@@ -3,7 +3,7 @@
     fearsim-figure NAME|all [--quick] [--seeds N] [--jobs K] [--design D] [--results DIR]
     fearsim-figure list
     fearsim-figure targets
-    fearsim-figure gallery [--results DIR] [--docs DIR]
+    fearsim-figure gallery [--results DIR] [--write-docs [--docs DIR]]
 
 Subjects come from the evaluation range, disjoint from the calibration
 subjects (experiments.analysis.design). ``--design within`` gives every group
@@ -95,6 +95,10 @@ def make_figure(module, specs, out_dir: Path, quick: bool, design: str,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         fig = module.plot(fig_data)
+    if quick:
+        from experiments.figures.run_plots import mark_quick
+
+        mark_quick(fig)
     png = out_dir / f"{module.NAME}.png"
     for ext in ("png", "pdf"):
         tmp = out_dir / f".{module.NAME}.tmp.{ext}"
@@ -150,8 +154,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=1, help="parallel worker processes")
     ap.add_argument("--results", type=Path, default=Path("results"),
                     help="results folder: runs in DIR/runs, figures in DIR/figures")
+    ap.add_argument("--write-docs", action="store_true",
+                    help="gallery: write docs/figures and the README's gallery (refused for "
+                         "quick-mode data); without it the gallery is previewed under "
+                         "DIR/figures/gallery")
     ap.add_argument("--docs", type=Path, default=None,
-                    help="gallery: where the small PNGs go (default docs/figures)")
+                    help="gallery --write-docs: where the PNGs go (default docs/figures)")
     a = ap.parse_args(argv)
     if a.name == "list":
         for m in by_name().values():
@@ -167,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.name == "gallery":
         from experiments.figures import gallery
 
-        return gallery.main(a.results, a.docs)
+        return gallery.main(a.results, a.docs, write_docs=a.write_docs)
     if a.name != "all" and a.name not in names:
         print(f"fearsim-figure: unknown figure {a.name!r}; one of {', '.join(names)}, all, "
               "list, targets, gallery", file=sys.stderr)

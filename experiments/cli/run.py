@@ -12,6 +12,9 @@ simulation stops, nothing is stored, and the process ends by the signal (see
 
 In a multirun (``-m``) every job prints its run id and status and appends a
 line to ``<sweep dir>/manifest.jsonl`` (see :mod:`experiments.io.sweeps`);
+a job's progress lines and phase table carry the first digits of its run id
+(``[fearsim 998b6ffd] ...``, ``998b6ffd | recall ...``), so that jobs running
+side by side can be told apart;
 a failing job is reported with its overrides and error and the sweep goes on,
 and the sweep exits 1 if any of its jobs failed. Without ``hydra.sweep.dir``
 every sweep gets a folder of its own under ``results/multirun``. The last line
@@ -30,13 +33,15 @@ from omegaconf import DictConfig
 
 from experiments.cli.interrupts import run_until_signal, signals_raise
 from experiments.config_store import CONFIG_DIR, plain, register, to_config
-from experiments.execute import log, result_path, run_and_store
+from experiments.execute import labelled, log, result_path, run_and_store
 from experiments.preflight import INVOCATION_ENV, CommandLine, check_command_line
 from model.config import ConfigError
 from model.readout import RunawayError
 from model.standalone import SimulationError
 
 FORCE_ENV = "FEARSIM_FORCE"
+# hex digits of the run id that label a sweep job's lines (unique within any sweep in practice)
+LABEL_DIGITS = 8
 
 register()
 
@@ -63,7 +68,8 @@ def _sweep_job(cfg: DictConfig) -> dict:
         resolved = plain(typed)
         rid, path = result_path(typed, resolved)
         rec.update(run_id=rid, path=str(path))
-        stored = run_and_store(typed, resolved, force=_forced())
+        with labelled(rid[:LABEL_DIGITS]):  # jobs side by side: whose line is whose
+            stored = run_and_store(typed, resolved, force=_forced())
         rec.update(status="skipped" if stored.reused else "done", path=str(stored.path))
     except Exception as exc:
         rec.update(status="failed", error=f"{exc.__class__.__name__}: {exc}")

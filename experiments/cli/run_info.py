@@ -103,8 +103,34 @@ def _print_jobs(rows, n_jobs: int, hydra_side: list[str], multirun: bool, out) -
           f"launcher {launcher}", file=out)
 
 
+# launchers that live in an extra: hydra/launcher=NAME -> (plugin module, extra)
+LAUNCHER_EXTRAS = {name: ("hydra_plugins.hydra_submitit_launcher", "slurm")
+                   for name in ("slurm", "submitit_slurm", "submitit_local")}
+
+
+def missing_launcher(argv: list[str]) -> str | None:
+    """The message for a ``hydra/launcher=`` whose plugin is not installed, else None."""
+    import importlib.util
+
+    for arg in argv:
+        name = arg.lstrip("+").partition("hydra/launcher=")[2]
+        if name in LAUNCHER_EXTRAS:
+            module, extra = LAUNCHER_EXTRAS[name]
+            if importlib.util.find_spec(module) is None:
+                return (f"fearsim: hydra/launcher={name} needs the {extra} extra: "
+                        f"pip install -e '.[{extra}]'")
+    return None
+
+
 def answer_early(argv: list[str]) -> None:
-    """Answer ``--version`` or ``--preview`` and exit; otherwise return (Hydra runs)."""
+    """Answer ``--version`` or ``--preview`` and exit; otherwise return (Hydra runs).
+
+    A launcher whose plugin is not installed is one line and exit 2, before Hydra starts.
+    """
+    problem = missing_launcher(argv)
+    if problem:
+        print(problem, file=sys.stderr)
+        sys.exit(2)
     if VERSION_FLAG in argv:
         print(versions())
         sys.exit(0)

@@ -43,8 +43,10 @@ COMPILED_MARK = "fearsim_compiled.ok"
 
 def structural_spec(cfg) -> dict:
     """The part of a config that shapes the generated code."""
+    from model.circuit import optional_mechanisms
+
     net, pr = cfg.network, cfg.protocol
-    return {
+    spec = {
         "network": {
             "scale": net.scale, "wiring_seed": net.wiring_seed,
             "populations": {k: [p.region, p.kind, p.n] for k, p in net.populations.items()},
@@ -68,6 +70,10 @@ def structural_spec(cfg) -> dict:
         "compiler_flags": CPP_FLAGS,
         "toolchain": toolchain_key(),
     }
+    on = {k: v for k, v in optional_mechanisms(cfg).items() if v}
+    if on:  # the optional plan steps that change the code (none: the hash as before)
+        spec["optional_mechanisms"] = on
+    return spec
 
 
 def structure_hash(cfg) -> str:
@@ -265,11 +271,13 @@ def build_target(cfg, root: Path | None = None):
 
 
 def run_cached(cfg, progress=None, root: Path | None = None):
-    """:func:`model.simulate.run` in a build directory of the cache."""
+    """:func:`model.simulate.run` in a build directory of the cache (and its
+    disinhibition probe, where the run needs one, in another)."""
     from model import simulate
 
+    transfer = simulate.measure_disinhibition(cfg, lambda probe: build_target(probe, root))
     with build_target(cfg, root) as target:
-        return simulate.run(cfg, progress=progress, build=target)
+        return simulate.run(cfg, progress=progress, build=target, transfer=transfer)
 
 
 def build_count(structure: str, root: Path | None = None) -> int:

@@ -9,6 +9,11 @@
 * a results folder (``*.nc`` run files): the dimensions are the config keys
   whose values differ between the runs (or ``--params``), plus ``seed``.
 
+A dimension is named by the last part of its config key (``w_ampa_nS`` for
+``network.projections.cs_la.w_ampa_nS``; with parents where two keys share
+it), keeps the key in its ``config_key`` attribute and in the dataset's
+``sweep_keys_json``; :func:`dim_of` finds it from the key.
+
 Every data variable of the runs (per trial, per phase, per pathway and
 session, per population ...) gets the sweep dimensions in front. Points
 without a finished run are NaN and listed on stderr. Manifest variables
@@ -24,6 +29,7 @@ import argparse
 import datetime as _dt
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +39,7 @@ import xarray as xr
 import yaml
 
 from experiments.analysis import metrics
-from experiments.io import store
+from experiments.io import cf, store
 from experiments.io.store import ENGINE
 from experiments.io.sweeps import (
     all_jobs,
@@ -106,6 +112,64 @@ def parse_override(text: str):
 
 def dim_name(key: str) -> str:
     return SEED_DIM if key in (SEED_KEY, SEED_DIM) else key
+
+
+def short_names(keys: list[str], taken: set[str]) -> dict[str, str]:
+    """Config key -> a dimension name without dots: its last part (``w_ampa_nS``).
+
+    Keys that share a last part, or whose last part names something of the
+    runs already (``taken``), take as many parents as tell them apart
+    (``cs_la_w_ampa_nS``). The names work as attributes (``ds.w_ampa_nS``).
+    """
+    parts = {k: [re.sub(r"\W", "_", p) for p in re.split(r"[.\[\]@]+", k) if p]
+             for k in keys}
+    depth = dict.fromkeys(keys, 1)
+
+    def name(k: str) -> str:
+        return "_".join(parts[k][-depth[k]:])
+
+    for _ in range(max((len(p) for p in parts.values()), default=0)):
+        names = [name(k) for k in keys]
+        clash = [k for k, n in zip(keys, names, strict=True)
+                 if names.count(n) > 1 or n in taken or not n.isidentifier()]
+        if not clash:
+            break
+        for k in clash:
+            depth[k] = min(depth[k] + 1, len(parts[k]))
+    out = {k: name(k) for k in keys}
+    if len(set(out.values())) < len(out) or set(out.values()) & taken:  # no name tells apart
+        out = {k: f"{n}_{i}" for i, (k, n) in enumerate(out.items())}
+    return out
+
+
+def name_dims(ds: xr.Dataset, keys: list[str], run_names: set[str]) -> xr.Dataset:
+    """Rename the sweep dimensions from config keys to :func:`short_names`.
+
+    Each keeps its key as the attribute ``config_key`` and gets units from the
+    key's suffix (``_nS``, ``_ms``, ... ; "1" without one); ``sweep_keys_json``
+    maps the names back to the keys.
+    """
+    swept = [k for k in keys if k != SEED_DIM]
+    names = short_names(swept, run_names | {SEED_DIM} | set(ds.data_vars) - set(swept))
+    ds = ds.rename(names)
+    for key, dim in names.items():
+        attrs = {"config_key": key, "long_name": f"swept config value {key}"}
+        if ds[dim].dtype.kind in cf.NUMERIC:
+            attrs["units"] = cf.units_of_key(key)
+        ds[dim].attrs.update(attrs)
+    ds[SEED_DIM].attrs["config_key"] = SEED_KEY
+    ds.attrs["sweep_keys_json"] = json.dumps({names.get(k, k): SEED_KEY if k == SEED_DIM else k
+                                              for k in keys})
+    return ds
+
+
+def dim_of(ds: xr.Dataset, key: str) -> str:
+    """The dimension of a collected dataset that sweeps config key ``key``."""
+    keys = json.loads(ds.attrs.get("sweep_keys_json", "{}"))
+    for dim, k in keys.items():
+        if key in (k, dim):
+            return dim
+    raise KeyError(f"{key}: not a swept key of this dataset (swept: {sorted(keys.values())})")
 
 
 def sort_values(values):
@@ -420,6 +484,8 @@ def assemble(points: list[Point], dims: list[str], source: str) -> tuple[xr.Data
     out_vars, coords = _stack(grid, present, aligned)
     out_vars.update(_manifest_vars(grid, loaded))
     ds = xr.Dataset(out_vars, coords=coords)
+    run_names = set(aligned[0].variables) | set(aligned[0].dims)
+    ds = cf.describe(name_dims(ds, list(grid.dims), run_names))
     # a grid cell with no point at all (a non-grid sweep) is missing as well
     missing = [p for p in grid.cell.values() if p.path is None]
     missing += [Point(coords={d: grid.index[d][i] for d, i in zip(grid.dims, ix, strict=True)})
@@ -428,7 +494,7 @@ def assemble(points: list[Point], dims: list[str], source: str) -> tuple[xr.Data
     ds.attrs.update({
         "title": "fearsim collected sweep",
         "source": source,
-        "sweep_dims": json.dumps(list(grid.dims)),
+        "sweep_dims": json.dumps([dim_of(ds, d) for d in grid.dims]),
         "n_points": int(np.prod(grid.shape)),
         "n_runs": len(present),
         "n_missing": len(missing),
@@ -564,7 +630,7 @@ def main(argv: list[str] | None = None) -> int:
         ds.attrs.update(summary.attrs)
         print(cohort_table(ds, summary))
     out = a.out or Path(a.target) / COLLECTED
-    path = store.write_atomic(out, ds)
+    path = store.write_atomic(out, cf.describe(ds))
     log(f"dims {dict(ds.sizes)}")
     print(path, flush=True)
     return 0

@@ -1,7 +1,9 @@
 """Results store: one NetCDF4/HDF5 file per run, written atomically.
 
 Root group: the per-trial / per-phase summary Dataset. Group ``spikes``: flat
-spike times ordered by neuron plus per-neuron counts. Attributes: the
+spike times ordered by neuron plus per-neuron counts (a CF contiguous ragged
+array). Every variable carries units and a long_name (:mod:`experiments.io.cf`).
+Attributes: the
 resolved config as YAML text (netCDF attributes cannot hold dicts) and the
 provenance of the run. The file is written under a temporary name in the same
 folder and renamed, so a reader never sees a partial file; before a file is
@@ -27,6 +29,8 @@ from pathlib import Path
 
 import xarray as xr
 import yaml
+
+from experiments.io import cf
 
 ENGINE = "h5netcdf"
 # keys that say where or how fast a run happens, not what it computes
@@ -156,12 +160,12 @@ def write_atomic(path: Path, ds: xr.Dataset, groups: dict | None = None) -> Path
 def write_run(path: Path, summary: xr.Dataset, spikes: xr.Dataset | None, config: dict,
               prov: dict) -> Path:
     """Write the run file atomically; return its absolute path."""
-    summary = summary.copy()
+    summary = cf.describe(summary)
     summary.attrs.update(prov)
     summary.attrs["config_yaml"] = yaml.safe_dump(config, sort_keys=False)
     summary.attrs["title"] = "fearsim run"
-    summary.attrs["conventions"] = "spikes group: CF contiguous ragged array (spike_count)"
-    return write_atomic(path, summary, {"spikes": spikes} if spikes is not None else None)
+    groups = {"spikes": cf.describe(spikes, root=False)} if spikes is not None else None
+    return write_atomic(path, summary, groups)
 
 
 def read_config(path: Path) -> dict:

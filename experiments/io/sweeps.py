@@ -283,6 +283,7 @@ class SweepProgress(Callback):
                 return
         except Exception:
             return
+        _drop_empty_job_folder(config)
         sweep_dir = sweep_dir_of(config.hydra)
         if job_return.status == JobStatus.FAILED:  # escaped the task function
             say(f"job {config.hydra.job.num} raised {job_return._return_value!r}")
@@ -315,6 +316,15 @@ class SweepProgress(Callback):
                     f"{r.get('error', '')}")
         say(f"collect with: fearsim-collect {sweep_dir}")
         print(sweep_dir, flush=True)
+
+
+def _drop_empty_job_folder(config) -> None:
+    """Hydra makes a folder per job (``hydra.sweep.subdir``); a job writes
+    nothing there (results go to ``paths.results_dir``), so the empty folder goes."""
+    try:
+        os.rmdir(str(config.hydra.runtime.output_dir))
+    except (OSError, AttributeError, ValueError):  # not empty, already gone, no runtime
+        pass
 
 
 def _invocation_of(config) -> str:

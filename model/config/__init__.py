@@ -33,6 +33,7 @@ from .network import (
     validate_network,
 )
 from .pharmacology import DoseConfig, PharmacologyConfig, validate_pharmacology
+from .phenotype import PhenotypeConfig, validate_phenotype
 from .plasticity import PlasticityConfig, validate_plasticity
 from .protocol import (
     CONTEXTS,
@@ -59,6 +60,7 @@ class FearsimConfig:
     readout: ReadoutConfig
     simulation: SimulationConfig
     paths: PathsConfig
+    phenotype: PhenotypeConfig
     name: str
     manipulations: list[ManipulationConfig] = field(default_factory=list)
 
@@ -71,13 +73,14 @@ def validate(cfg: FearsimConfig) -> FearsimConfig:
     regions = sorted({p.region for p in populations.values()})
     n_sessions = len(cfg.protocol.sessions)
     validate_synapses(cfg.synapses)
-    validate_plasticity(cfg.plasticity)
-    validate_protocol(cfg.protocol, regions)
+    validate_plasticity(cfg.plasticity, populations)
+    validate_protocol(cfg.protocol, regions, cfg.network.inputs)
     validate_synaptogenesis(cfg.synaptogenesis, populations)
     validate_manipulations(cfg.manipulations, populations, regions, n_sessions)
     validate_pharmacology(cfg.pharmacology, n_sessions, regions)
     validate_readout(cfg.readout, populations)
     validate_simulation(cfg.simulation)
+    validate_phenotype(cfg.phenotype, populations)
     return cfg
 
 
@@ -85,7 +88,7 @@ __all__ = [
     "CELL_KINDS", "CONTEXTS", "DEVICES", "EPOCHS", "INPUT_SOURCES", "MANIPULATION_KINDS",
     "PHASES", "RECEPTORS", "BlockConfig", "CandidatePathwayConfig", "ConfigError",
     "DoseConfig", "FearsimConfig", "InputConfig", "ManipulationConfig", "NetworkConfig",
-    "PathsConfig", "PharmacologyConfig", "PlasticityConfig", "PopulationConfig",
+    "PathsConfig", "PharmacologyConfig", "PhenotypeConfig", "PlasticityConfig", "PopulationConfig",
     "ProjectionConfig", "ProtocolConfig", "ReadoutConfig", "SessionConfig", "SimulationConfig",
     "SynapsesConfig", "SynaptogenesisConfig", "validate",
 ]

@@ -8,7 +8,7 @@ from .checks import nonnegative, one_of, positive, require, unit_interval
 
 CELL_KINDS = ("E", "I")
 RECEPTORS = ("exc", "inh")
-INPUT_SOURCES = ("CS", "US", "ctx_A", "ctx_B")
+INPUT_SOURCES = ("CS", "US", "ctx_A", "ctx_B", "ctx_C")
 
 
 @dataclass
@@ -42,6 +42,17 @@ class PopulationConfig:
     # hyperpolarising current at full shock trace (conditioning lowers IL
     # excitability; Santini, Quirk & Porter 2008)
     shock_current_pA: float = 0.0
+    # prediction-error gains of plastic synapses onto this population
+    # (plasticity.error_signal; model/teacher.py): positive error (a shock
+    # more than predicted) teaches fear, negative (an omitted shock) extinction
+    positive_error_gain: float = 0.0
+    negative_error_gain: float = 0.0
+    # consolidated changes of plastic synapses onto this population relax to
+    # their initial efficacy with this time constant (days); 0: kept for ever
+    consolidated_decay_days: float = 0.0
+    # tonic NMDA-receptor conductance (ambient glutamate), blocked like the
+    # synaptic NMDA current (model/disinhibition.py)
+    tonic_nmda_nS: float = 0.0
 
 
 @dataclass
@@ -56,6 +67,10 @@ class InputConfig:
     depression_U: float = 0.0
     depression_tau_s: float = 60.0  # recovery within a session (simulated time)
     depression_recovery_tau_h: float = 1.0  # recovery during intervals
+    # > 0: recovery on the real (protocol) clock with this time constant, in
+    # sessions and intervals alike; depression_tau_s and
+    # depression_recovery_tau_h are then not used
+    depression_recovery_real_min: float = 0.0
 
 
 @dataclass
@@ -98,6 +113,7 @@ def validate_network(net: NetworkConfig) -> None:
         nonnegative(inp, key, ("base_rate_Hz", "on_rate_Hz"))
         unit_interval(inp, key, ("depression_U",))
         positive(inp, key, ("depression_tau_s", "depression_recovery_tau_h"))
+        nonnegative(inp, key, ("depression_recovery_real_min",))
     for name, prj in net.projections.items():
         _validate_projection(f"network.projections.{name}", prj, net)
 
@@ -107,7 +123,8 @@ def _validate_population(key: str, pop: PopulationConfig) -> None:
     require(pop.n >= 1, f"{key}.n", "must be >= 1", pop.n)
     positive(pop, key, ("C_pF", "gL_nS", "tau_adapt_ms"))
     nonnegative(pop, key, ("tref_ms", "bg_w_nS", "nmda_scale", "b_adapt_pA", "a_adapt_nS",
-                           "plasticity_base", "shock_current_pA"))
+                           "plasticity_base", "shock_current_pA", "positive_error_gain",
+                           "negative_error_gain", "consolidated_decay_days", "tonic_nmda_nS"))
     require(pop.plasticity_base + min(pop.shock_gain, 0.0) >= 0, f"{key}.shock_gain",
             f"must be >= -plasticity_base ({-pop.plasticity_base}) so learning rates "
             "stay >= 0", pop.shock_gain)

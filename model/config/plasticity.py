@@ -31,13 +31,28 @@ class PlasticityConfig:
     shock_tau_min: float
     shock_per_us: float
     consolidation_dt_min: float  # step of the slow clock
+    # prediction-error teaching signal (model/teacher.py): off, learning rates
+    # come from plasticity_base and the shock trace alone
+    error_signal: bool
+    error_output_population: str  # the fear output the shock is predicted from
+    prediction_rate_none_Hz: float  # output rate in the tone window predicting no shock
+    prediction_rate_full_Hz: float  # ... predicting the shock fully
+    eligibility_tau_s: float  # decay of the eligibility trace the error converts
 
 
-def validate_plasticity(pl: PlasticityConfig) -> None:
+def validate_plasticity(pl: PlasticityConfig, populations) -> None:
     positive(pl, "plasticity", ("tau_ca_ms", "theta_d", "theta_p", "tau_rho_s", "tau_glu_ms",
-                                "tau_early_h", "consolidation_dt_min", "shock_tau_min"))
+                                "tau_early_h", "consolidation_dt_min", "shock_tau_min",
+                                "eligibility_tau_s"))
     nonnegative(pl, "plasticity", ("gamma_d", "gamma_p", "C_pre", "C_post", "learning_rate",
                                    "capture_rate_per_h", "protein_learning_gain"))
     unit_interval(pl, "plasticity", ("shock_per_us",))
     require(pl.theta_p > pl.theta_d, "plasticity.theta_p",
             f"must exceed plasticity.theta_d={pl.theta_d}", pl.theta_p)
+    require(pl.error_output_population in populations, "plasticity.error_output_population",
+            f"one of {sorted(populations)}", pl.error_output_population)
+    nonnegative(pl, "plasticity", ("prediction_rate_none_Hz",))
+    require(pl.prediction_rate_full_Hz > pl.prediction_rate_none_Hz,
+            "plasticity.prediction_rate_full_Hz",
+            f"must exceed plasticity.prediction_rate_none_Hz={pl.prediction_rate_none_Hz}",
+            pl.prediction_rate_full_Hz)

@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from .checks import nonnegative, one_of, positive, require, unit_interval
 from .network import CELL_KINDS
 
-PHASES = ("habituation", "conditioning", "extinction", "recall", "renewal")
-CONTEXTS = ("A", "B")
+PHASES = ("habituation", "conditioning", "extinction", "recall", "renewal", "reinstatement")
+CONTEXTS = ("A", "B", "C")
+# phases whose sessions may deliver the US: paired with the tone in conditioning,
+# unsignalled (a session with cs: false) in reinstatement
+US_PHASES = ("conditioning", "reinstatement")
 
 
 @dataclass
@@ -20,6 +23,8 @@ class SessionConfig:
     context: str
     n_trials: int
     us: bool = False
+    # the tone in every trial; false: context alone (with us: true, unsignalled shocks)
+    cs: bool = True
     # hours from the end of the previous session to the start of this one
     interval_before_h: float = 24.0
     # real duration this compressed session stands for (for slow dynamics)
@@ -54,7 +59,7 @@ class ProtocolConfig:
     tail_h: float  # slow dynamics simulated after the last session
 
 
-def validate_protocol(pr: ProtocolConfig, regions) -> None:
+def validate_protocol(pr: ProtocolConfig, regions, inputs) -> None:
     positive(pr, "protocol", ("trial_s", "cs_s"))
     nonnegative(pr, "protocol", ("us_s", "cs_onset_s", "tail_h"))
     require(pr.cs_onset_s + pr.cs_s <= pr.trial_s, "protocol.cs_s",
@@ -64,10 +69,10 @@ def validate_protocol(pr: ProtocolConfig, regions) -> None:
             f"the US overlaps the end of the CS and must be <= protocol.cs_s={pr.cs_s}", pr.us_s)
     require(len(pr.sessions) > 0, "protocol.sessions", "at least one session", [])
     for i, s in enumerate(pr.sessions):
-        _validate_session(f"protocol.sessions[{i}]", s)
+        _validate_session(f"protocol.sessions[{i}]", s, inputs)
     phases = [s.phase for s in pr.sessions]
     for later, earlier in (("extinction", "conditioning"), ("recall", "extinction"),
-                           ("renewal", "conditioning")):
+                           ("renewal", "conditioning"), ("reinstatement", "extinction")):
         if later in phases:
             require(earlier in phases and phases.index(earlier) < phases.index(later),
                     "protocol.sessions", f"a {later} session needs an earlier {earlier} session",
@@ -75,14 +80,16 @@ def validate_protocol(pr: ProtocolConfig, regions) -> None:
     _validate_block(pr.block, set(regions), len(pr.sessions))
 
 
-def _validate_session(key: str, s: SessionConfig) -> None:
+def _validate_session(key: str, s: SessionConfig, inputs) -> None:
     one_of(s.phase, f"{key}.phase", PHASES)
     one_of(s.context, f"{key}.context", CONTEXTS)
     require(s.n_trials >= 1, f"{key}.n_trials", "must be >= 1", s.n_trials)
     nonnegative(s, key, ("interval_before_h",))
     positive(s, key, ("real_duration_min",))
-    require(not (s.us and s.phase != "conditioning"), f"{key}.us",
-            "a US is only delivered in conditioning sessions", s.us)
+    require(not (s.us and s.phase not in US_PHASES), f"{key}.us",
+            f"a US is only delivered in {' or '.join(US_PHASES)} sessions", s.us)
+    require(f"ctx_{s.context}" in inputs, f"{key}.context",
+            f"context {s.context} needs the input network.inputs.ctx_{s.context}", s.context)
 
 
 def _validate_block(blk: BlockConfig, regions: set, n_sessions: int) -> None:

@@ -29,6 +29,9 @@ class SynaptogenesisConfig:
     tau_suppression_h: float
     k_release: float
     burst_exponent: float
+    # the disinhibition burst from the circuit's measured response to the block
+    # (model/disinhibition.py) instead of occ_I * (1 - occ_E)**burst_exponent
+    burst_from_circuit: bool
     k_protein: float
     tau_pool_h: float
     tau_bdnf_h: float

@@ -4,12 +4,15 @@ Pure numpy: no Brian2, no Hydra. Functions take the typed dataclasses of
 :mod:`model.pharmacology.schema` (``cfg.pharmacology`` of a run).
 
 * :mod:`~model.pharmacology.agents`: an agent's parameters and the built-in
-  table (ketamine, CPP, APV, MK-801; PK per species, IC50 per cell class);
+  table (ketamine, esketamine, CPP, APV, MK-801; PK per species, IC50 per cell
+  class);
 * :mod:`~model.pharmacology.schema`: doses and the pharmacology config;
 * :mod:`~model.pharmacology.kinetics`: plasma and effect-site concentration
   of a dose, in closed form;
 * :mod:`~model.pharmacology.occupancy`: receptor occupancy of every dose
-  together (Hill, Gaddum at a shared site, independent sites).
+  together (Hill, Gaddum at a shared site, independent sites);
+* :mod:`~model.pharmacology.schedules`: clinical courses (administrations on
+  fixed weekdays for some weeks) as doses.
 
 The checks of a pharmacology config live beside the other sections' in
 :mod:`model.config.pharmacology`.
@@ -47,11 +50,13 @@ from .kinetics import (
     pk_summary,
 )
 from .occupancy import dose_times, occupancy, occupancy_timeline
+from .schedules import HOURS_PER_WEEK, administration_times_h, weekly_course
 from .schema import DoseConfig, PharmacologyConfig
 
 __all__ = [
-    "ABSORPTION_ROUTES", "CELL_KINDS", "LN2", "ROUTES", "SITES", "SPECIES", "AgentParams",
-    "DoseConfig", "PKParams", "PharmacologyConfig", "PharmacologyError", "builtin_agents",
-    "concentration_uM", "disposition", "dose_times", "ic50_uM", "micro_constants",
-    "lookup_agent", "occupancy", "occupancy_timeline", "pk_summary", "resolve_agent",
+    "ABSORPTION_ROUTES", "CELL_KINDS", "HOURS_PER_WEEK", "LN2", "ROUTES", "SITES", "SPECIES",
+    "AgentParams", "DoseConfig", "PKParams", "PharmacologyConfig", "PharmacologyError",
+    "administration_times_h", "builtin_agents", "concentration_uM", "disposition",
+    "dose_times", "ic50_uM", "lookup_agent", "micro_constants", "occupancy",
+    "occupancy_timeline", "pk_summary", "resolve_agent", "weekly_course",
 ]

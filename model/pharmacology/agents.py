@@ -76,6 +76,31 @@ def _h(minutes: float) -> float:
     return LN2 / (minutes / 60.0)
 
 
+def _two_compartment(v1_L_per_kg: float, k10_per_min: float, k12_per_min: float,
+                     k21_per_min: float, **route_params) -> PKParams:
+    """PKParams of a published two-compartment model given by its
+    micro-constants (1/min): the terminal half-life the schema stores is the
+    one these constants imply, so micro_constants() gives k10 back."""
+    k10, k12, k21 = (60.0 * k for k in (k10_per_min, k12_per_min, k21_per_min))
+    s = k10 + k12 + k21
+    beta = (s - math.sqrt(s * s - 4.0 * k10 * k21)) / 2.0
+    return PKParams(half_life_h=LN2 / beta, vd_L_per_kg=v1_L_per_kg, k12_per_h=k12,
+                    k21_per_h=k21, **route_params)
+
+
+def _human_ketamine_disposition(**route_params) -> PKParams:
+    """Racemic ketamine in adults: Clements & Nimmo 1981 Br J Anaesth 53:27
+    (0.25 mg/kg i.v. bolus in volunteers; the micro-constants of their
+    two-compartment fit as target-controlled infusion systems use them):
+    V1 1.75 L/kg, k10 0.0109, k12 0.0186, k21 0.0137 /min, i.e. alpha
+    half-life 17.6 min, terminal half-life 3.05 h, CL 1.15 L/h/kg
+    (19 mL/min/kg, near hepatic blood flow), Vss 4.1 L/kg. A 40-min
+    infusion of 0.5 mg/kg then peaks at 0.18 ug/mL at its end, as measured
+    in depressed patients (~0.1-0.3 ug/mL: Zarate et al. 2006 Arch Gen
+    Psychiatry; Feder et al. 2014 JAMA Psychiatry)."""
+    return _two_compartment(1.7522, 0.0109, 0.0186, 0.0137, **route_params)
+
+
 def _ketamine() -> AgentParams:
     """Ketamine: open-channel blocker, fast redistribution (PK for rat, mouse, human)."""
     return AgentParams(
@@ -130,17 +155,57 @@ def _ketamine() -> AgentParams:
                           "oral": _h(10.0)},
                 bioavailability={"ip": 0.3, "sc": 0.9, "intranasal": 0.5, "oral": 0.1},
             ),
-            # Human: two-compartment, alpha t1/2 ~10 min, beta t1/2 ~2.5-3 h,
-            # V1 ~1 L/kg, Vss ~3 L/kg, CL ~1 L/h/kg (~17 mL/min/kg): Clements &
-            # Nimmo 1981 Br J Anaesth; Domino et al. 1984; Zanos et al. 2018.
-            # Intranasal F ~0.45, tmax ~20-40 min (esketamine label; Peltoniemi
-            # et al. 2016 Clin Pharmacokinet); oral F ~0.17-0.2, tmax ~30 min;
-            # s.c. F ~0.9; ke0 t1/2 ~3 min (all approximate).
-            "human": PKParams(
-                half_life_h=2.5, vd_L_per_kg=1.0, k12_per_h=2.3, k21_per_h=1.15,
+            # Human: the two-compartment model of Clements & Nimmo 1981 (Br J
+            # Anaesth 53:27; 0.25 mg/kg i.v. bolus in volunteers), see
+            # _human_ketamine_disposition. Intranasal F ~0.45, tmax ~20-40 min
+            # (Peltoniemi et al. 2016 Clin Pharmacokinet); oral F ~0.17-0.2,
+            # tmax ~30 min (Clements, Nimmo & Grant 1982 J Pharm Sci 71:539);
+            # s.c. F ~0.9; ke0 t1/2 ~3 min (approximate).
+            "human": _human_ketamine_disposition(
                 ke0_per_h=_h(3.0),
                 ka_per_h={"sc": _h(8.0), "intranasal": _h(10.0), "oral": _h(15.0)},
                 bioavailability={"sc": 0.9, "intranasal": 0.45, "oral": 0.18},
+            ),
+        },
+    )
+
+
+# Ki of the enantiomers and the racemate at the PCP site of the NMDAR
+# ([3H]MK-801 binding in rat brain membranes): S 0.30 uM, racemate 0.53 uM
+# (Ebert et al. 1997 Eur J Pharmacol 333:99).
+ESKETAMINE_POTENCY_RATIO = 0.53 / 0.30
+
+
+def _esketamine() -> AgentParams:
+    """Esketamine (S-ketamine) nasal spray: the S-enantiomer of ketamine (PK for human)."""
+    racemate = _ketamine()
+    return AgentParams(
+        name="esketamine",
+        mw_g_per_mol=racemate.mw_g_per_mol,
+        # the racemate's IC50s divided by the S-enantiomer's higher affinity
+        # (ESKETAMINE_POTENCY_RATIO, Ebert et al. 1997): the same free-
+        # concentration Hill model as ketamine, scaled by measured binding
+        ic50_E_uM=racemate.ic50_E_uM / ESKETAMINE_POTENCY_RATIO,
+        ic50_I_uM=racemate.ic50_I_uM / ESKETAMINE_POTENCY_RATIO,
+        hill=racemate.hill,
+        site="channel",
+        # plasma protein binding 43-45% (SPRAVATO prescribing information),
+        # as for the racemate: the same unbound brain / total plasma ratio
+        brain_plasma_ratio=racemate.brain_plasma_ratio,
+        local_peak_uM=racemate.local_peak_uM,
+        local_half_life_h=racemate.local_half_life_h,
+        pk={
+            # Disposition of the racemate (Clements & Nimmo 1981): the
+            # enantiomers' disposition is similar, S cleared slightly faster
+            # (Geisslinger et al. 1993 Br J Anaesth 70:666). Intranasal:
+            # absolute bioavailability ~48% and plasma tmax 20-40 min after
+            # the last spray (SPRAVATO prescribing information); an
+            # absorption half-time of 15 min puts tmax at 30 min with this
+            # disposition (tested).
+            "human": _human_ketamine_disposition(
+                ke0_per_h=racemate.pk["human"].ke0_per_h,
+                ka_per_h={"intranasal": _h(15.0)},
+                bioavailability={"intranasal": 0.48},
             ),
         },
     )
@@ -239,12 +304,13 @@ def _mk801() -> AgentParams:
 
 def builtin_agents() -> dict[str, AgentParams]:
     """Built-in agents (fresh copies). All values approximate; sources inline."""
-    return {"ketamine": _ketamine(), "CPP": _cpp(), "APV": _apv(), "MK-801": _mk801()}
+    return {"ketamine": _ketamine(), "esketamine": _esketamine(), "CPP": _cpp(),
+            "APV": _apv(), "MK-801": _mk801()}
 
 
 
 # aliases accepted in DoseConfig.agent
-_ALIASES = {"cpp": "CPP", "apv": "APV", "ap5": "APV", "d-ap5": "APV", "mk801": "MK-801",
+_ALIASES = {"s-ketamine": "esketamine", "cpp": "CPP", "apv": "APV", "ap5": "APV", "d-ap5": "APV", "mk801": "MK-801",
             "mk-801": "MK-801", "dizocilpine": "MK-801"}
 
 

@@ -1,0 +1,73 @@
+"""The reference network: Brian2's COBA benchmark, run in the same invocation.
+
+Benchmark 1 of Brette et al. (2007) J Comput Neurosci 23:349, the
+conductance-based network of Vogels & Abbott (2005) J Neurosci 25:10786 as
+Brian2 writes it: 4,000 leaky integrate-and-fire neurons (3,200 excitatory,
+800 inhibitory), random connectivity p = 0.02 (about 320,000 synapses),
+exponential conductances (5 and 10 ms), 5 ms refractoriness, a constant
+drive of 20 mV, dt 0.1 ms, 10 s, C++ standalone on one thread with Brian2's
+own compiler flags, one SpikeMonitor. Every figure of the benchmark is also
+given as a ratio to this run, so that numbers from different machines or
+loads can be compared.
+"""
+
+from __future__ import annotations
+
+import time
+
+N_EXC, N_INH = 3200, 800
+P_CONNECT = 0.02
+BIO_S = 10.0
+DT_MS = 0.1
+
+EQUATIONS = """
+dv/dt = (ge*(E_exc - v) + gi*(E_inh - v) - (v - E_leak) + I_drive)/tau_m : volt (unless refractory)
+dge/dt = -ge/tau_exc : 1
+dgi/dt = -gi/tau_inh : 1
+"""
+CONSTANTS_MV_MS = {"tau_m": 20.0, "tau_exc": 5.0, "tau_inh": 10.0, "V_t": -50.0, "V_r": -60.0,
+                   "E_leak": -60.0, "E_exc": 0.0, "E_inh": -80.0, "I_drive": 20.0}
+W_EXC, W_INH = 0.6, 6.7  # conductance jumps in units of the leak conductance
+
+
+def run(directory: str, bio_s: float = BIO_S, repeats: int = 3) -> dict:
+    """Build once, run the binary ``repeats`` times: build s, simulate s (median), rate."""
+    import brian2 as b2
+    import numpy as np
+
+    b2.set_device("cpp_standalone", directory=directory, build_on_run=False)
+    b2.prefs.devices.cpp_standalone.openmp_threads = 0
+    b2.defaultclock.dt = DT_MS * b2.ms
+    b2.seed(1)
+    c = CONSTANTS_MV_MS
+    ns = {k: v * (b2.ms if k.startswith("tau") else b2.mV) for k, v in c.items()}
+    group = b2.NeuronGroup(N_EXC + N_INH, EQUATIONS, threshold="v > V_t", reset="v = V_r",
+                           refractory=5 * b2.ms, method="exact", namespace=ns, name="coba")
+    group.v = (np.random.default_rng(1).normal(-55.0, 5.0, N_EXC + N_INH)) * b2.mV
+    exc = b2.Synapses(group[:N_EXC], group, on_pre=f"ge_post += {W_EXC}", name="coba_exc")
+    inh = b2.Synapses(group[N_EXC:], group, on_pre=f"gi_post += {W_INH}", name="coba_inh")
+    exc.connect(p=P_CONNECT)
+    inh.connect(p=P_CONNECT)
+    spikes = b2.SpikeMonitor(group, name="coba_spikes")
+    b2.Network(group, exc, inh, spikes).run(bio_s * b2.second, namespace=ns)
+    t0 = time.perf_counter()
+    b2.device.build(directory=directory, compile=True, run=False, with_output=False)
+    build_s = time.perf_counter() - t0
+    runs = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        b2.device.run(directory=directory, with_output=False)
+        runs.append(time.perf_counter() - t0)
+    n_spikes = int(spikes.num_spikes)
+    n_syn = len(exc) + len(inh)
+    simulate_s = float(np.median(runs))
+    steps = bio_s / (DT_MS * 1e-3)
+    n = N_EXC + N_INH
+    b2.device.reinit()
+    b2.device.activate()
+    return {"build_s": build_s, "simulate_s": simulate_s, "simulate_runs_s": runs,
+            "bio_s": bio_s, "n_neurons": n, "n_synapses": n_syn,
+            "mean_rate_Hz": n_spikes / n / bio_s,
+            "neuron_updates_per_s": n * steps / simulate_s,
+            # every spike reaches the neuron's outgoing synapses
+            "syn_events_per_s": n_spikes * (n_syn / n) / simulate_s}

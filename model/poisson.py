@@ -1,0 +1,155 @@
+"""Poisson events from counter-based random numbers.
+
+Every Poisson process of the model (each neuron's background drive,
+model/neurons.py; the spikes of the input neurons, model/inputs.py) reads, for
+neuron ``i`` at time step ``step``, one uniform number
+
+    u = U(seed, stream, i, step)  in [0, 1),
+
+a pure function of its four integers: a counter-based generator (Salmon et
+al. 2011, "Parallel random numbers: as easy as 1, 2, 3", SC'11). It is
+output number ``step * 2**24 + i`` of SplitMix64 (Steele, Lea & Flood 2014
+OOPSLA; the generator passes BigCrush) started from a key that mixes
+``seed`` (the run's ``simulation.seed``, the run-time value ``noise_seed``)
+and ``stream`` (which keeps the processes apart).
+
+* Background: the number of events of a Poisson process of rate r in a step
+  dt is Poisson-distributed with mean lambda = r dt; it is read from u by the
+  inverse of that distribution, n = #{k < 8 : u >= P(N <= k)}, with the
+  thresholds P(N <= k) computed once per step (:func:`count_code`): exact up
+  to the cap of 8 events per step (P(N > 8) = 1e-11 at 1,600 Hz and 0.1 ms).
+  All events of a step are delivered in that step.
+* Inputs: an input neuron spikes in a step when u < rate dt, as Brian2's
+  ``rand() < rate*dt`` does (rate dt <= 0.01 here).
+
+Why: a pure function has no state, so the loop over neurons compiles to
+vector code; Brian2's ``rand()`` (one shared Mersenne Twister) forces a
+scalar loop with a branch per neuron. The same arithmetic is written for C++,
+Cython and numpy, so every device draws the same numbers from the same seed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+BACKGROUND_STREAM = 1
+INPUT_STREAM = 2
+MAX_EVENTS_PER_STEP = 8
+
+_GOLDEN = 0x9E3779B97F4A7C15
+_MUL1 = 0xBF58476D1CE4E5B9
+_MUL2 = 0x94D049BB133111EB
+# the counter: step in the high bits, neuron in the low 24
+_NEURON_BITS = 24
+
+_CPP = f"""
+static inline uint64_t _fearsim_mix64(uint64_t z)
+{{
+    z = (z ^ (z >> 30)) * {_MUL1:#x}ULL;
+    z = (z ^ (z >> 27)) * {_MUL2:#x}ULL;
+    return z ^ (z >> 31);
+}}
+static inline double _fearsim_uniform(const int64_t seed, const int64_t stream,
+                                      const int64_t i, const int64_t step)
+{{
+    const uint64_t key = _fearsim_mix64(
+        ((((uint64_t)seed) << 8) ^ (uint64_t)stream) * {_GOLDEN:#x}ULL + {_GOLDEN:#x}ULL);
+    const uint64_t counter = (((uint64_t)step) << {_NEURON_BITS}) + (uint64_t)i;
+    const uint64_t x = _fearsim_mix64(key + counter * {_GOLDEN:#x}ULL);
+    return (double)(x >> 11) * (1.0 / 9007199254740992.0);
+}}
+"""
+
+_CYTHON = f"""
+cdef inline unsigned long long _fearsim_mix64(unsigned long long z):
+    z = (z ^ (z >> 30)) * {_MUL1}ULL
+    z = (z ^ (z >> 27)) * {_MUL2}ULL
+    return z ^ (z >> 31)
+
+cdef inline double _fearsim_uniform(long long seed, long long stream, long long i,
+                                    long long step):
+    cdef unsigned long long key = _fearsim_mix64(
+        (((<unsigned long long>seed) << 8) ^ (<unsigned long long>stream)) * {_GOLDEN}ULL
+        + {_GOLDEN}ULL)
+    cdef unsigned long long counter = ((<unsigned long long>step) << {_NEURON_BITS}) + (
+        <unsigned long long>i)
+    cdef unsigned long long x = _fearsim_mix64(key + counter * {_GOLDEN}ULL)
+    return <double>(x >> 11) * (1.0 / 9007199254740992.0)
+"""
+
+
+def _mix64(z):
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(_MUL1)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(_MUL2)
+    return z ^ (z >> np.uint64(31))
+
+
+def uniform(seed, stream, i, step) -> np.ndarray:
+    """U(seed, stream, i, step) in numpy (vectorised over any argument)."""
+    golden = np.uint64(_GOLDEN)
+    with np.errstate(over="ignore"):
+        key = _mix64(((np.asarray(seed).astype(np.uint64) << np.uint64(8))
+                      ^ np.asarray(stream).astype(np.uint64)) * golden + golden)
+        counter = (np.asarray(step).astype(np.uint64) << np.uint64(_NEURON_BITS)) \
+            + np.asarray(i).astype(np.uint64)
+        x = _mix64(key + counter * golden)
+    return (x >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+
+
+def poisson_count(u, lam) -> np.ndarray:
+    """Inverse Poisson(lam) distribution function at u, capped (numpy)."""
+    u = np.asarray(u, dtype=float)
+    p = np.exp(-np.asarray(lam, dtype=float))
+    cdf, n = p, np.zeros_like(u)
+    for k in range(1, MAX_EVENTS_PER_STEP + 1):
+        n = n + (u >= cdf)
+        p = p * lam / k
+        cdf = cdf + p
+    return n
+
+
+def count_code(lam: str, u: str, prefix: str) -> tuple[str, str]:
+    """Brian2 code for a Poisson count of mean ``lam`` read at the uniform ``u``.
+
+    Returns (statements, count expression). The statements compute the
+    distribution function P(N <= k) from ``lam`` (shared values only, so
+    Brian2 computes them once per step, outside the loop over neurons) and
+    then ``{prefix}_u = u``; the count is a sum of comparisons, vector code.
+    """
+    lines = [f"{prefix}_p0 = exp(-({lam}))", f"{prefix}_c0 = {prefix}_p0"]
+    for k in range(1, MAX_EVENTS_PER_STEP):
+        lines.append(f"{prefix}_p{k} = {prefix}_p{k - 1}*({lam})/{k}")
+        lines.append(f"{prefix}_c{k} = {prefix}_c{k - 1} + {prefix}_p{k}")
+    lines.append(f"{prefix}_u = {u}")
+    count = " + ".join(f"int({prefix}_u >= {prefix}_c{k})" for k in range(MAX_EVENTS_PER_STEP))
+    return "\n".join(lines), f"({count})"
+
+
+def functions() -> dict:
+    """Brian2 functions ``background_uniform(i, step, seed)`` and
+    ``input_uniform(i, step, seed)``: U of each stream."""
+    from brian2 import Function
+
+    base = Function(lambda seed, stream, i, step: uniform(seed, stream, i, step),
+                    arg_units=[1] * 4, return_unit=1, arg_types=["integer"] * 4,
+                    return_type="float", stateless=True)
+    base.implementations.add_implementation("cpp", _CPP, name="_fearsim_uniform")
+    base.implementations.add_implementation("cython", _CYTHON, name="_fearsim_uniform")
+    out = {}
+    for name, stream in (("background_uniform", BACKGROUND_STREAM),
+                         ("input_uniform", INPUT_STREAM)):
+        f = Function(lambda i, step, seed, stream=stream: uniform(seed, stream, i, step),
+                     arg_units=[1] * 3, return_unit=1, arg_types=["integer"] * 3,
+                     return_type="float", stateless=True)
+        f.implementations.add_implementation("cpp", f"""
+static inline double {name}(const int32_t i, const int64_t step, const int64_t seed)
+{{
+    return _fearsim_uniform(seed, {stream}, i, step);
+}}
+""", dependencies={"_fearsim_uniform": base}, name=name)
+        f.implementations.add_implementation("cython", f"""
+cdef double {name}(int i, long long step, long long seed):
+    return _fearsim_uniform(seed, {stream}, i, step)
+""", dependencies={"_fearsim_uniform": base}, name=name)
+        out[name] = f
+    return out

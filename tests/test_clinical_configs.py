@@ -1,0 +1,67 @@
+"""Clinical experiment configs: human doses placed where the protocol says
+(each exposure session 24 h after an infusion, follow-ups 1-56 days after the
+last exposure). Composition and schedules only; no simulation."""
+
+import numpy as np
+import pytest
+
+from model.pharmacology import administration_times_h
+from model.protocol import build_schedule
+
+HOURS_PER_DAY = 24.0
+
+
+@pytest.fixture(scope="module")
+def exposure(compose):
+    cfg = compose(["experiment=ketamine_assisted_exposure"])
+    return cfg, build_schedule(cfg.protocol)
+
+
+def test_six_infusions_each_a_day_before_an_exposure_session(exposure):
+    cfg, schedule = exposure
+    assert cfg.pharmacology.species == "human"
+    assert {(d.agent, d.dose_mg_per_kg, d.route, d.infusion_min) for d in cfg.pharmacology.doses} \
+        == {("ketamine", 0.5, "iv_infusion", 40.0)}
+    starts = schedule.session_abs_h
+    phases = [s.phase for s in cfg.protocol.sessions]
+    exposures = [k for k, s in enumerate(cfg.protocol.sessions)
+                 if s.phase == "extinction" and s.real_duration_min == 90.0]
+    assert len(exposures) == 6
+    infusions = administration_times_h(cfg.pharmacology, starts)
+    np.testing.assert_allclose(starts[exposures] - infusions, HOURS_PER_DAY)
+    # Monday, Wednesday, Friday of two consecutive weeks
+    np.testing.assert_allclose(np.diff(infusions), [48, 48, 72, 48, 48])
+    # the pre-treatment baseline test ends before the first infusion starts
+    baseline = exposures[0] - 1
+    assert phases[baseline] == "extinction"
+    assert starts[baseline] + cfg.protocol.sessions[baseline].real_duration_min / 60 < infusions[0]
+
+
+def test_follow_ups_1_to_56_days_after_the_last_exposure(exposure):
+    cfg, schedule = exposure
+    sessions = cfg.protocol.sessions
+    last = max(k for k, s in enumerate(sessions) if s.phase == "extinction")
+    end = schedule.session_abs_h[last] + sessions[last].real_duration_min / 60
+    recalls = [k for k, s in enumerate(sessions) if s.phase == "recall"]
+    days = (schedule.session_abs_h[recalls] - end) / HOURS_PER_DAY
+    np.testing.assert_allclose(days, [1, 7, 14, 28, 56], atol=1e-4)
+    assert sessions[-1].phase == "renewal" and sessions[-1].context == "A"
+
+
+def test_the_saline_arm_is_the_same_protocol_without_doses(compose):
+    cfg = compose(["experiment=ketamine_assisted_exposure", "pharmacology.doses=[]"])
+    assert cfg.pharmacology.doses == [] and len(cfg.protocol.sessions) == 15
+
+
+def test_dissociation_probes_bracket_one_infusion(compose):
+    cfg = compose(["experiment=dissociation_probe"])
+    starts = build_schedule(cfg.protocol).session_abs_h
+    (infusion,) = administration_times_h(cfg.pharmacology, starts)
+    minutes = (starts - infusion) * 60
+    np.testing.assert_allclose(minutes, [-15, 10, 20, 30, 40, 60, 80, 120, 160, 280], atol=0.01)
+    dose = cfg.pharmacology.doses[0]
+    assert (dose.route, dose.infusion_min, cfg.pharmacology.species) == \
+        ("iv_infusion", 40.0, "human")
+    # the baseline probe ends before the drug starts; none carries a tone or a shock
+    assert minutes[0] + cfg.protocol.sessions[0].real_duration_min <= 0
+    assert not any(s.cs or s.us for s in cfg.protocol.sessions)
