@@ -25,16 +25,23 @@ files per Brian2 object; 45 projection objects took 5 minutes to compile):
   model/inputs.py);
 * four ``Synapses`` objects: input->neuron static, input->neuron plastic,
   neuron->neuron excitatory, neuron->neuron inhibitory; every projection of
-  the config is a block of synapses inside one of them. Candidate synapses
+  the config is part of one of them (each synapse holds its projection's
+  index, ``projection``). Candidate synapses
   (model/synaptogenesis.py) are a fifth.
 
-Connectivity is drawn in numpy from ``network.wiring_seed`` with a fixed
-in-degree per projection: k = round(p x N_pre at scale 1), capped at the
-scaled N_pre, so a neuron's input statistics do not change with
-``network.scale`` and a tiny test network behaves like the full one. Drawing
-it here, not in the binary, makes the wiring identical on every device and
-fixes the number of synapses before the build, so ``run_args`` can replace
-any per-synapse array without recompiling.
+Each subject draws its own connectivity: the binary draws the synapses of
+every projection from the run's seed (``simulation.seed``, a run-time value),
+so every subject of a sweep is differently wired and one build serves them
+all. Each (pre, post) pair of a projection is connected independently with
+probability k / N_pre, k = round(p x N_pre at scale 1) capped at the scaled
+N_pre: a neuron's expected in-degree, and so its input statistics, do not
+change with ``network.scale`` (a tiny test network behaves like the full
+one), while in-degrees and per-projection synapse counts vary from subject
+to subject (binomially) as in an animal. A drawn synapse takes its
+projection's values (weights, initial efficacy) in a one-step run before the
+protocol. The candidate synapses of synaptogenesis are a fixed pool of sites
+(``network.wiring_seed``), of which each subject's seed picks the ones
+present at the start.
 
 A Brian2 object runs in one network only, but a CodeRunner needs only its
 group's arrays, so the slow network updates variables of groups that live
@@ -151,8 +158,32 @@ class GroupPlan:
 
 
 @dataclass
+class Connectivity:
+    """Projections drawn in the binary, per subject, from the run's seed.
+
+    Each (source population, target population) pair of a synapse set is
+    connected with probability ``pair_p`` (independently per pair), and the
+    synapse gets the values of its projection (``pair_projection``), which
+    are run-time values per projection (``per_projection``).
+    """
+
+    projections: list  # names, in projection-index order
+    pair_p: np.ndarray  # (source populations, target populations)
+    pair_projection: np.ndarray  # projection index of each pair, -1 for none
+    per_projection: dict  # variable -> value of each projection (SI)
+    expected_per_projection: dict  # projection -> expected synapse count
+    variance: float  # of the set's synapse count
+
+    @property
+    def guaranteed(self) -> int:
+        """A count the set reaches except with probability ~1e-30 (12 SD below the mean)."""
+        expected = sum(self.expected_per_projection.values())
+        return max(0, int(np.floor(expected - 12.0 * np.sqrt(self.variance))))
+
+
+@dataclass
 class SynapsePlan:
-    """One Synapses object: its projections as blocks of index pairs.
+    """One Synapses object: drawn projections, or a fixed pool of index pairs.
 
     ``on_pre`` may name several presynaptic pathways (a dict); ``on_event``
     then gives the source event of each (default: spikes); ``delay_s`` is the
@@ -166,12 +197,14 @@ class SynapsePlan:
     on_pre: str | dict
     on_post: str | None
     delay_s: float
-    i: np.ndarray
-    j: np.ndarray
+    connectivity: Connectivity | None = None
+    i: np.ndarray | None = None  # a fixed pool (candidate synapses)
+    j: np.ndarray | None = None
     run_time: dict = field(default_factory=dict)
     fixed: dict = field(default_factory=dict)
     slow: list = field(default_factory=list)
-    blocks: dict = field(default_factory=dict)  # projection -> (start, stop)
+    blocks: dict = field(default_factory=dict)  # fixed pool: pathway -> (start, stop)
+    extra_initial: str = ""  # further initial-value code of drawn synapses
     on_event: dict | None = None
 
 
@@ -195,9 +228,12 @@ class CircuitPlan:
         return {**self.pop_sizes, **self.input_sizes}
 
     @property
-    def n_synapses(self) -> dict:
-        out = {name: b - a for s in self.synapses.values() if s.name != "syn_candidates"
-               for name, (a, b) in s.blocks.items()}
+    def expected_synapses(self) -> dict:
+        """Expected synapse count per projection (drawn per subject), exact for the pool."""
+        out = {}
+        for sp in self.synapses.values():
+            if sp.connectivity is not None:
+                out.update(sp.connectivity.expected_per_projection)
         out.update({f"candidates:{k}": b - a for k, (a, b) in self.candidate_blocks.items()})
         return out
 
@@ -239,36 +275,6 @@ def fixed_in_degree(rng, n_pre: int, n_post: int, k: int, pre_start: int, post_s
     return pre_idx, post_idx
 
 
-def draw_wiring(cfg, pop_slices: dict, input_slices: dict) -> dict:
-    """Fixed in-degree connectivity of every projection, grouped by synapse set."""
-    net = cfg.network
-    rng = np.random.default_rng(net.wiring_seed)
-    sets = {name: Wiring() for name in SYNAPSE_SETS}
-    for name, prj in net.projections.items():
-        from_input = prj.pre in net.inputs
-        pre_sl = input_slices[prj.pre] if from_input else pop_slices[prj.pre]
-        post_sl = pop_slices[prj.post]
-        n_pre = pre_sl.stop - pre_sl.start
-        n_pre_full = net.inputs[prj.pre].n if from_input else net.populations[prj.pre].n
-        k = in_degree(prj.p, n_pre_full, n_pre)
-        pre_idx, post_idx = fixed_in_degree(rng, n_pre, post_sl.stop - post_sl.start, k,
-                                            pre_sl.start, post_sl.start)
-        if prj.receptor == "inh":
-            key, values = "recurrent_inh", {"w_gaba": prj.w_gaba_nS * 1e-9}
-        else:
-            key = ("input_plastic" if prj.plastic else "input_static") if from_input \
-                else "recurrent_exc"
-            values = {"w_ampa": prj.w_ampa_nS * 1e-9, "w_nmda": prj.w_nmda_nS * 1e-9}
-            if prj.plastic:
-                values.update(w_min_frac=prj.w_min_frac, rho=prj.rho_init,
-                              rho_stable=prj.rho_init)
-        if prj.plastic and not from_input:
-            raise ValueError(f"network.projections.{name}: plastic projections must start "
-                             "at an input (CS, US, ctx_A, ctx_B)")
-        sets[key].add(name, pre_idx, post_idx, **values)
-    return sets
-
-
 def plan_layout(cfg, circuit_plan: CircuitPlan, rng) -> None:
     """Population and input sizes and their index ranges."""
     net = cfg.network
@@ -290,6 +296,8 @@ def plan_inputs(cfg, circuit_plan: CircuitPlan, rng) -> None:
         name="inputs", n=n, equations=inputs.EQUATIONS, threshold=inputs.THRESHOLD,
         reset=inputs.RESET, method="exact", run_time=run_time,
         fixed={"stim_channel": inputs.stimulus_channels(circuit_plan.input_slices, n),
+               "population": _per_neuron(circuit_plan.input_slices,
+                                         {p: k for k, p in enumerate(cfg.network.inputs)}),
                "x_res": 1.0},
         regular=inputs.regular_updates(), slow=[("recover_inputs", inputs.RECOVERY, 0)])
 
@@ -372,26 +380,83 @@ def _per_neuron(pop_slices, value_of: dict) -> np.ndarray:
     return out
 
 
+def _set_of(prj, from_input: bool) -> str:
+    if prj.receptor == "inh":
+        return "recurrent_inh"
+    if from_input:
+        return "input_plastic" if prj.plastic else "input_static"
+    return "recurrent_exc"
+
+
+def _projection_values(prj) -> dict:
+    """Per-synapse values of a projection (SI): every synapse starts with them."""
+    if prj.receptor == "inh":
+        return {"w_gaba": prj.w_gaba_nS * 1e-9}
+    values = {"w_ampa": prj.w_ampa_nS * 1e-9, "w_nmda": prj.w_nmda_nS * 1e-9}
+    if prj.plastic:
+        values.update(w_min_frac=prj.w_min_frac, rho=prj.rho_init, rho_stable=prj.rho_init)
+    return values
+
+
+def draw_rules(cfg, circuit_plan: CircuitPlan) -> dict:
+    """Each synapse set's Connectivity: pair probabilities, projections, values.
+
+    A projection connects each of its (pre, post) pairs with probability
+    k / N_pre, k = round(p x N_pre at scale 1) capped at the scaled N_pre: a
+    neuron's expected in-degree (and so its input statistics) does not
+    change with ``network.scale``, while in-degrees, and the projection's
+    synapse count, vary from subject to subject.
+    """
+    net = cfg.network
+    pops, inputs_ = list(net.populations), list(net.inputs)
+    rules = {}
+    for name, prj in net.projections.items():
+        from_input = prj.pre in net.inputs
+        if prj.plastic and not from_input:
+            raise ValueError(f"network.projections.{name}: plastic projections must start "
+                             "at an input (CS, US, ctx_A, ctx_B)")
+        key = _set_of(prj, from_input)
+        sources = inputs_ if from_input else pops
+        sizes = circuit_plan.input_sizes if from_input else circuit_plan.pop_sizes
+        n_pre, n_post = sizes[prj.pre], circuit_plan.pop_sizes[prj.post]
+        n_pre_full = net.inputs[prj.pre].n if from_input else net.populations[prj.pre].n
+        p_pair = in_degree(prj.p, n_pre_full, n_pre) / n_pre
+        rule = rules.setdefault(key, Connectivity(
+            projections=[], pair_p=np.zeros((len(sources), len(pops))),
+            pair_projection=-np.ones((len(sources), len(pops))), per_projection={},
+            expected_per_projection={}, variance=0.0))
+        a, b = sources.index(prj.pre), pops.index(prj.post)
+        if rule.pair_projection[a, b] >= 0:
+            raise ValueError(f"network.projections.{name}: a second projection from "
+                             f"{prj.pre} to {prj.post} of the same kind")
+        rule.pair_p[a, b] = p_pair
+        rule.pair_projection[a, b] = len(rule.projections)
+        rule.projections.append(name)
+        for var, value in _projection_values(prj).items():
+            rule.per_projection.setdefault(var, []).append(value)
+        rule.expected_per_projection[name] = p_pair * n_pre * n_post
+        rule.variance += n_pre * n_post * p_pair * (1 - p_pair)
+    for rule in rules.values():
+        rule.per_projection = {k: np.array(v, dtype=float) for k, v in rule.per_projection.items()}
+    return {key: rules[key] for key in SYNAPSE_SETS if key in rules}
+
+
 def plan_projections(cfg, circuit_plan: CircuitPlan, rng) -> None:
-    """The four synapse sets, each projection a block of fixed in-degree."""
-    wiring = draw_wiring(cfg, circuit_plan.pop_slices, circuit_plan.input_slices)
-    for key, w in wiring.items():
-        for name in w.blocks:
+    """The four synapse sets, their projections drawn per subject in the binary."""
+    for key, rule in draw_rules(cfg, circuit_plan).items():
+        for name in rule.projections:
             circuit_plan.projection_set[name] = key
-        if not w.blocks:
-            continue
         model, on_pre, on_post = plasticity.synapse_code(key)
-        i, j, run_time = w.arrays()
-        slow = []
+        run_time, slow = {}, []
         if key == "input_plastic":
             run_time.update(plasticity.plastic_values(cfg.plasticity,
                                                       circuit_plan.timelines.slow_dt_s))
             slow.append(("consolidate", plasticity.CONSOLIDATION_CODE, 2))
         circuit_plan.synapses[key] = SynapsePlan(
             name=f"syn_{key}", source="inputs" if key.startswith("input") else "neurons",
-            target="neurons", model=model, on_pre=on_pre, on_post=on_post,
-            delay_s=cfg.synapses.delay_ms * 1e-3, i=i, j=j, run_time=run_time, slow=slow,
-            blocks=dict(w.blocks))
+            target="neurons", model=model + "projection : integer\n", on_pre=on_pre,
+            on_post=on_post, delay_s=cfg.synapses.delay_ms * 1e-3, connectivity=rule,
+            run_time=run_time, slow=slow)
 
 
 def plan_consolidated_decay(cfg, circuit_plan: CircuitPlan, rng) -> None:
@@ -404,7 +469,8 @@ def plan_consolidated_decay(cfg, circuit_plan: CircuitPlan, rng) -> None:
     neuron_group.equations += plasticity.DECAY_NEURON_VARIABLES
     neuron_group.run_time["decay_rate"] = plasticity.decay_rates(pops, circuit_plan.pop_sizes)
     plastic.model += plasticity.DECAY_SYNAPSE_VARIABLES
-    plastic.run_time["rho_rest"] = np.array(plastic.run_time["rho"], dtype=float)
+    # each synapse rests at the efficacy it starts with (its projection's rho_init)
+    plastic.extra_initial = "rho_rest = rho"
     plastic.slow = [(name, plasticity.CONSOLIDATION_WITH_DECAY_CODE if name == "consolidate"
                      else code, order) for name, code, order in plastic.slow]
 
@@ -549,11 +615,14 @@ class Circuit:
     spine_monitor: object = None
     chain_monitor: object = None
     teacher_monitor: object = None
-    weight_samples: dict = field(default_factory=dict)  # pathway -> rows of the monitor
+    weight_sample_index: np.ndarray | None = None  # plastic synapses the monitor records
     timed_arrays: dict = field(default_factory=dict)
     namespace: dict = field(default_factory=dict)
     fast_objects: list = field(default_factory=list)
     slow_objects: list = field(default_factory=list)
+    # run for one step before the protocol: each drawn synapse's projection and values
+    initial_objects: list = field(default_factory=list)
+    initial_clock: object = None
 
     # what the readouts need, from the plan
     @property
@@ -564,9 +633,35 @@ class Circuit:
     def sizes(self) -> dict:
         return self.plan.sizes
 
+    def synapse_projections(self, key: str) -> np.ndarray:
+        """Projection index of each synapse of a drawn set (after the run in standalone)."""
+        return np.asarray(self.synapses[key].projection[:], dtype=np.int64)
+
     @property
     def n_synapses(self) -> dict:
-        return self.plan.n_synapses
+        """Synapses per projection as drawn for this subject, then the candidate pools."""
+        out = {}
+        for key, sp in self.plan.synapses.items():
+            if sp.connectivity is not None:
+                names = sp.connectivity.projections
+                counts = np.bincount(self.synapse_projections(key), minlength=len(names))
+                out.update({name: int(n) for name, n in zip(names, counts, strict=True)})
+        out.update({f"candidates:{k}": b - a for k, (a, b) in self.candidate_blocks.items()})
+        return out
+
+    @property
+    def weight_samples(self) -> dict:
+        """Plastic pathway -> rows of the weight monitor that belong to it."""
+        if self.weight_monitor is None:
+            return {}
+        projection = self.synapse_projections("input_plastic")
+        if len(projection) <= self.weight_sample_index.max():
+            raise RuntimeError(
+                f"syn_input_plastic has {len(projection)} synapses, fewer than the weight "
+                f"monitor's range ({self.weight_sample_index.max() + 1})")
+        sampled = projection[self.weight_sample_index]
+        names = self.plan.synapses["input_plastic"].connectivity.projections
+        return {name: np.flatnonzero(sampled == k) for k, name in enumerate(names)}
 
     @property
     def chain_rows(self) -> dict:
@@ -646,11 +741,62 @@ def create_groups(cfg, circuit: Circuit) -> None:
     circuit.inputs, circuit.neurons = circuit.groups["inputs"], circuit.groups["neurons"]
 
 
-def create_synapses(cfg, circuit: Circuit) -> None:
-    """The synapse sets (and the candidate pool), connected from the plan."""
+def connectivity_tables(sp: SynapsePlan) -> dict:
+    """name -> (values (1, n), run-time?) of a drawn set's lookup tables.
+
+    The pair tables are structural (the binary draws the synapses before any
+    run-time value is applied); the per-projection values are run-time.
+    """
+    rule = sp.connectivity
+    out = {f"{sp.name}_pair_p": (rule.pair_p.ravel()[None, :], False),
+           f"{sp.name}_pair_projection": (rule.pair_projection.ravel()[None, :], False)}
+    for var, values in rule.per_projection.items():
+        out[f"{sp.name}_{var}"] = (values[None, :], True)
+    return out
+
+
+def _pair_index(sp: SynapsePlan) -> str:
+    return f"population_pre*{sp.connectivity.pair_p.shape[1]} + population_post"
+
+
+def connect_probability(sp: SynapsePlan) -> str:
+    """The Brian2 expression of a pair's connection probability."""
+    return f"{sp.name}_pair_p(0*second, {_pair_index(sp)})"
+
+
+def initial_code(sp: SynapsePlan) -> str:
+    """Each drawn synapse's projection and the values it starts with."""
+    lines = [f"projection = int({sp.name}_pair_projection(0*second, {_pair_index(sp)}))"]
+    lines += [f"{var} = {sp.name}_{var}(0*second, projection)"
+              for var in sp.connectivity.per_projection]
+    return "\n".join(lines + ([sp.extra_initial] if sp.extra_initial else []))
+
+
+def connectivity_timed_arrays(sp: SynapsePlan, values: RunTimeValues) -> dict:
     import brian2 as b2
 
+    equations = b2.Equations(sp.model)
+    out = {}
+    for name, (table, run_time) in connectivity_tables(sp).items():
+        var = name[len(sp.name) + 1:]
+        if var in equations.names:
+            table = b2.Quantity(table, dim=equations[var].dim)
+        out[name] = b2.TimedArray(table, dt=1 * b2.second, name=name)
+        if run_time:
+            values.set_timed_array(out[name], table)
+    return out
+
+
+def create_synapses(cfg, circuit: Circuit) -> None:
+    """The synapse sets (drawn in the binary) and the candidate pool (given pairs)."""
+    import brian2 as b2
+    from brian2.groups.group import CodeRunner
+
+    circuit.initial_clock = b2.Clock(dt=cfg.simulation.dt_ms * b2.ms, name="initial_values_clock")
     for key, sp in circuit.plan.synapses.items():
+        namespace = dict(circuit.namespace)
+        if sp.connectivity is not None:
+            namespace.update(connectivity_timed_arrays(sp, circuit.values))
         delay = sp.delay_s * b2.second
         if isinstance(sp.on_pre, dict):
             delay = {name: (delay if name == "pre" else 0 * b2.second) for name in sp.on_pre}
@@ -659,8 +805,14 @@ def create_synapses(cfg, circuit: Circuit) -> None:
         syn = b2.Synapses(circuit.groups[sp.source], circuit.groups[sp.target], model=sp.model,
                           on_pre=sp.on_pre, on_post=sp.on_post, delay=delay,
                           on_event=sp.on_event or "spike", method="exact",
-                          namespace=circuit.namespace, name=sp.name)
-        syn.connect(i=sp.i, j=sp.j)
+                          namespace=namespace, name=sp.name)
+        if sp.connectivity is None:
+            syn.connect(i=sp.i, j=sp.j)
+        else:
+            syn.connect(p=connect_probability(sp))
+            circuit.initial_objects.append(CodeRunner(
+                syn, "stateupdate", code=initial_code(sp), clock=circuit.initial_clock,
+                when="start", name=f"{sp.name}_initial_values"))
         assign(syn, sp.run_time, sp.fixed, circuit.values)
         circuit.synapses[key] = syn
         circuit.fast_objects.append(syn)
@@ -701,15 +853,18 @@ def create_monitors(cfg, circuit: Circuit) -> None:
         circuit.spike_monitor = b2.SpikeMonitor(circuit.neurons, name="spikes")
         circuit.fast_objects.append(circuit.spike_monitor)
     if "input_plastic" in circuit.synapses:
-        rows, record = {}, []
-        for name, (a, b) in circuit.plan.synapses["input_plastic"].blocks.items():
-            idx = np.unique(np.linspace(a, b - 1, min(cfg.readout.weight_samples, b - a))
-                            .astype(int))
-            rows[name] = np.arange(len(record), len(record) + len(idx))
-            record.extend(idx.tolist())
-        circuit.weight_samples = rows
+        from brian2.utils.logger import BrianLogger
+
+        # the indices are checked after the run (Circuit.weight_samples)
+        BrianLogger.suppress_name("cannot_check_statemonitor_indices")
+        # evenly spaced over the range every subject's draw fills; the synapses
+        # are ordered by presynaptic neuron, so every pathway is sampled
+        rule = circuit.plan.synapses["input_plastic"].connectivity
+        n = min(rule.guaranteed, cfg.readout.weight_samples * len(rule.projections))
+        circuit.weight_sample_index = np.unique(np.linspace(0, rule.guaranteed - 1, n)
+                                                .astype(int))
         circuit.weight_monitor = b2.StateMonitor(circuit.synapses["input_plastic"], "rho",
-                                                 record=np.array(record),
+                                                 record=circuit.weight_sample_index,
                                                  dt=cfg.readout.weight_dt_s * b2.second,
                                                  when="end", name="weights")
         circuit.fast_objects.append(circuit.weight_monitor)
@@ -734,6 +889,11 @@ def build(cfg, circuit_plan: CircuitPlan, defer_values: bool = False) -> Circuit
 
     With ``defer_values`` (C++ standalone), run-time values are collected in
     ``circuit.values`` instead of being set (see :class:`RunTimeValues`).
+    The synapses are drawn when they are created (in C++ standalone: where
+    the binary reaches them, before any run), from Brian2's generators: seed
+    them before calling this (``brian2.seed``, or in standalone
+    :func:`model.standalone.seed_from_run_args`), or every subject's wiring
+    is drawn from an arbitrary seed.
     """
     circuit = Circuit(plan=circuit_plan, values=RunTimeValues(defer_values))
     for step in BUILD_STEPS:

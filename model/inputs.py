@@ -43,6 +43,7 @@ dep_U : 1 (constant)
 dep_step_decay : 1 (constant)
 tau_dep_slow : second (constant)
 stim_channel : integer (constant)
+population : integer (constant)
 noise_seed : integer (shared, constant)
 dt_slow : second (shared, constant)
 """

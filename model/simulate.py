@@ -121,10 +121,12 @@ def run(cfg: FearsimConfig, progress=None, build=None, timeline=None,
         session = open_device(cfg, resolve_device(cfg.simulation.device), build)
         try:
             inputs = protocol_inputs(cfg, timeline, transfer)
+            if session.standalone:
+                # before the circuit: the binary draws the wiring from this seed
+                session.seed = standalone.seed_from_run_args()
             c = circuit_mod.build(cfg, circuit_mod.plan(cfg, inputs.schedule, inputs.timelines),
                                   defer_values=session.standalone)
             if session.standalone:
-                session.seed = standalone.seed_from_run_args()
                 c.fast_objects.append(session.seed)
             t_runs = time.perf_counter()
             fast, slow = run_protocol(cfg, c, inputs.schedule, session, say)
@@ -245,6 +247,9 @@ def run_protocol(cfg: FearsimConfig, c, schedule, session: DeviceSession, say):
     """
     import brian2 as b2
 
+    if c.initial_objects:
+        # one step on its own clock: each drawn synapse takes its projection's values
+        b2.Network(*c.initial_objects, name="initial_values").run(c.initial_clock.dt)
     fast = b2.Network(*c.fast_objects, name="sessions")
     slow = b2.Network(*c.slow_objects, name="intervals")
     sessions = cfg.protocol.sessions

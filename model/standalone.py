@@ -154,23 +154,28 @@ def seed_from_run_args():
 
     Brian2 compiles ``seed()`` into main.cpp. Here the seed is a run-time
     variable like every other value of a run (so one build serves every
-    seed), applied before the generators are seeded. Call it after the
-    circuit is built and before the first ``run``; add the group, inactive
-    (it generates no code), to the spiking network, whose clock it shares,
-    and pass ``{group.seed_value: seed}`` in the run arguments.
+    seed). The binary draws each subject's connectivity where the synapses
+    are created, before Brian2 applies the run arguments (just before the
+    first ``run``), so the seed is read from the command line directly, at
+    this point of main: call it before the circuit is built. Add the group,
+    inactive (it generates no code), to the spiking network, whose clock it
+    shares, and pass ``{group.seed_value: seed}`` in the run arguments.
     """
     import brian2 as b2
 
     holder = b2.NeuronGroup(1, "seed_value : 1 (shared, constant)", name=SEED_GROUP)
     holder.active = False
-    device = b2.get_device()
-    device.apply_run_args()
-    array = device.get_array_name(holder.variables["seed_value"])
     n_gen = max(1, b2.prefs.devices.cpp_standalone.openmp_threads)
+    # the argument Brian2 writes for the holder: "run_seed.seed_value=<repr>";
     # a double holds every integer seed below 2**53 exactly
-    device.insert_code(
-        "main", f"for (int _i=0; _i<{n_gen}; _i++) "
-        f"brian::_random_generators[_i].seed((unsigned long)brian::{array}[0] + _i);")
+    prefix = f"{SEED_GROUP}.seed_value="
+    b2.get_device().insert_code("main", f"""
+for (const auto& _arg : args) {{
+    if (_arg.compare(0, {len(prefix)}, "{prefix}") == 0) {{
+        const unsigned long _seed = (unsigned long)std::stod(_arg.substr({len(prefix)}));
+        for (int _i=0; _i<{n_gen}; _i++) brian::_random_generators[_i].seed(_seed + _i);
+    }}
+}}""")
     return holder
 
 

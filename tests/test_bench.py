@@ -70,19 +70,18 @@ def test_markdown_section_is_replaced(tmp_path):
 
 
 def test_synaptic_event_count_is_analytic_for_inputs(compose):
+    from model import circuit
+    from model.protocol import build_schedule
+
     ov = ["experiment=tiny"]
     cfg = compose(ov)
-    from model.circuit import draw_wiring, layout, scaled
-
-    pop = {k: scaled(p.n, cfg.network.scale) for k, p in cfg.network.populations.items()}
-    inp = {k: p.n for k, p in cfg.network.inputs.items()}
-    w = draw_wiring(cfg, layout(pop), layout(inp))
-    n_syn = {name: b - a for ws in w.values() for name, (a, b) in ws.blocks.items()}
-    spikes = {k: 10 * n for k, n in pop.items()}  # 10 spikes per neuron
-    st = runs.run_stats(ov, {"sizes": {**pop, **inp}, "n_synapses": n_syn,
-                              "pop_spikes": spikes, "simulate_s": 1.0})
+    plan = circuit.plan(cfg, build_schedule(cfg.protocol))
+    n_syn = {k: int(round(v)) for k, v in plan.expected_synapses.items()}
+    spikes = {k: 10 * n for k, n in plan.pop_sizes.items()}  # 10 spikes per neuron
+    st = runs.run_stats(ov, {"sizes": plan.sizes, "n_synapses": n_syn,
+                             "pop_spikes": spikes, "simulate_s": 1.0})
     recurrent = sum(10 * n_syn[k] for k, p in cfg.network.projections.items()
-                    if p.pre in pop)
+                    if p.pre in plan.pop_sizes)
     assert st["events_per_projection"]["la_la"] == pytest.approx(10 * n_syn["la_la"])
     assert st["syn_events"] > recurrent  # inputs add their analytic spike counts
     assert st["n_synapses"] == sum(n_syn.values())

@@ -143,3 +143,32 @@ def test_gallery_images_are_readable_where_the_readme_shows_them():
     assert gallery.smallest_text_px(fig, dpi=80) < 7
     assert gallery.smallest_text_px(fig) >= 9
     plt.close(fig)
+
+
+def test_legends_sit_beside_the_axes_not_on_the_data(tiny_run, tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    drawn = []
+    save = Figure.savefig
+
+    def keep(fig, *args, **kwargs):
+        drawn.append(fig)
+        return save(fig, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", keep)
+    ds = load_run(tiny_run[0]).summary
+    run_plots.plot_run(ds, tmp_path / "run.png")
+    run_plots.plot_weights(ds, tmp_path / "weights.png")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    legends = 0
+    for fig in drawn:
+        renderer = FigureCanvasAgg(fig).get_renderer()  # closed figures lose their canvas
+        fig.draw(renderer)
+        for ax in fig.axes:
+            legend = ax.get_legend()
+            if legend is not None:
+                legends += 1
+                assert legend.get_window_extent(renderer).x0 >= \
+                    ax.get_window_extent(renderer).x1 - 1
+    assert legends == 3

@@ -360,9 +360,9 @@ if sys.argv[2] == "unpatched":  # what Brian2 does without the constant clock ha
 cfg = compose(["experiment=tiny", "simulation.device=cpp_standalone"])
 session = simulate.open_device(cfg, "cpp_standalone", sys.argv[1])
 inputs = simulate.protocol_inputs(cfg)
-c = simulate.circuit_mod.build(cfg, inputs.schedule, inputs.occ_fast, inputs.occ_slow,
-                               inputs.opto, inputs.infusion, inputs.shock, defer_values=True)
 session.seed = standalone.seed_from_run_args()
+plan = simulate.circuit_mod.plan(cfg, inputs.schedule, inputs.timelines)
+c = simulate.circuit_mod.build(cfg, plan, defer_values=True)
 c.fast_objects.append(session.seed)
 simulate.run_protocol(cfg, c, inputs.schedule, session, print)
 import brian2

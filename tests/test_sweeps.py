@@ -19,6 +19,7 @@ import pytest
 import xarray as xr
 
 from experiments.cli import compare as compare_mod
+from experiments.io import cf
 from experiments.io import collect as collect_mod
 from experiments.io.sweeps import invocations_of, read_manifest, read_sweep_json
 
@@ -111,6 +112,7 @@ def test_runtime_sweep_builds_once_and_collects(first_sweep, build_cache, capsys
         np.testing.assert_allclose(ds[DIM].values, [2.5, 3.0, 3.5, 1000.0])
         assert ds[DIM].attrs["config_key"] == KEY and ds[DIM].attrs["units"] == "nS"
         assert collect_mod.dim_of(ds, KEY) == DIM and ds.attrs["sweep_dims"] == f'["{DIM}", "seed"]'
+        assert not cf.undescribed(ds) and ds.attrs["Conventions"] == cf.CONVENTIONS
         assert ds.seed.values.tolist() == [1]
         assert ds.status.values[:, 0].tolist() == ["done", "done", "done", "failed"]
         assert np.all(np.isnan(ds.freezing.sel({DIM: 1000.0}).values))

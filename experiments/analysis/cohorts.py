@@ -1,7 +1,7 @@
 """Virtual cohorts: per-subject heterogeneity of chosen parameters.
 
-Subject ``k`` is simulated with ``simulation.seed = k`` (its own noise, its
-own connectivity draws of the plastic state) and, for each jittered key, the
+Subject ``k`` is simulated with ``simulation.seed = k`` (its own noise and
+its own wiring, drawn in the binary: one build for the cohort) and, for each jittered key, the
 config value times a lognormal factor ``exp(sigma * z)``, with ``z`` drawn
 from a generator seeded by (subject id, key): the same subject gets the same
 value whatever the cohort size, and adding a key does not change the others.

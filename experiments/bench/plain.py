@@ -72,28 +72,65 @@ def plain_run(spec: dict, directory: str) -> dict:
             setattr(g, var + "_", value)
         groups[name] = g
     objects = list(groups.values())
-    for sp in plan.synapses.values():
-        s = b2.Synapses(groups[sp.source], groups[sp.target], model=sp.model, on_pre=sp.on_pre,
-                        on_post=sp.on_post, delay=sp.delay_s * b2.second, method="exact",
-                        namespace=ns)
-        s.connect(i=sp.i, j=sp.j)
-        for var, value in {**sp.run_time, **sp.fixed}.items():
-            setattr(s, var + "_", value)
-        objects.append(s)
+    synapses, initial = _synapses(b2, plan, groups, ns)
+    objects += list(synapses.values())
     mon = b2.SpikeMonitor(groups["neurons"])
     objects.append(mon)
+    if initial:
+        b2.Network(*initial).run(initial[0].clock.dt)
     net = b2.Network(*objects)
     net.run(spec["duration_s"] * b2.second, namespace=ns)
     setup_s = time.perf_counter() - t0
     build_s, simulate_s = build_and_run(directory)
     counts = np.bincount(np.asarray(mon.i[:]), minlength=groups["neurons"].N)
     pop_spikes = {p: int(counts[sl].sum()) for p, sl in plan.pop_slices.items()}
+    n_synapses = _synapse_counts(plan, synapses)
     b2.device.reinit()
     b2.device.activate()
     return {"setup_s": setup_s, "build_s": build_s, "simulate_s": simulate_s,
             "total_s": time.perf_counter() - t0, "pop_spikes": pop_spikes,
+            "n_synapses": n_synapses,
             "rss_self_MB": rss_mb(resource.RUSAGE_SELF),
             "rss_children_MB": rss_mb(resource.RUSAGE_CHILDREN)}
+
+
+def _synapses(b2, plan, groups, ns):
+    """The plan's synapse sets; drawn sets get their values in a one-step network."""
+    from brian2.groups.group import CodeRunner
+
+    from model import circuit
+
+    clock = b2.Clock(dt=b2.defaultclock.dt, name="plain_initial_values")
+    synapses, initial = {}, []
+    for key, sp in plan.synapses.items():
+        namespace = dict(ns)
+        if sp.connectivity is not None:
+            namespace.update(circuit.connectivity_timed_arrays(sp, circuit.RunTimeValues(False)))
+        s = b2.Synapses(groups[sp.source], groups[sp.target], model=sp.model, on_pre=sp.on_pre,
+                        on_post=sp.on_post, delay=sp.delay_s * b2.second, method="exact",
+                        namespace=namespace)
+        if sp.connectivity is None:
+            s.connect(i=sp.i, j=sp.j)
+        else:
+            s.connect(p=circuit.connect_probability(sp))
+            initial.append(CodeRunner(s, "stateupdate", code=circuit.initial_code(sp),
+                                      clock=clock, when="start"))
+        for var, value in {**sp.run_time, **sp.fixed}.items():
+            setattr(s, var + "_", value)
+        synapses[key] = s
+    return synapses, initial
+
+
+def _synapse_counts(plan, synapses) -> dict:
+    out = {}
+    for key, sp in plan.synapses.items():
+        if sp.connectivity is None:
+            out.update({f"candidates:{k}": b - a for k, (a, b) in sp.blocks.items()})
+            continue
+        names = sp.connectivity.projections
+        counts = np.bincount(np.asarray(synapses[key].projection[:]), minlength=len(names))
+        out.update({name: int(n) for name, n in zip(names, counts, strict=True)})
+    return out
 
 
 def plain_child(overrides: list[str], directory: str) -> dict:

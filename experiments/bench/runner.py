@@ -126,7 +126,7 @@ class Bench:
         log("plain: same network as a plain Brian2 standalone script")
         res = runs.in_child(plain.plain_child, ov, d)
         plan = plain.plain_spec(ov)["plan"]
-        stats = runs.run_stats(ov, {**res, "sizes": plan.sizes, "n_synapses": plan.n_synapses})
+        stats = runs.run_stats(ov, {**res, "sizes": plan.sizes})
         out = {"overrides": ov, **res, **stats,
                "includes_slow_network": False, "monitors": ["SpikeMonitor"]}
         d_res = self.out.get("default")

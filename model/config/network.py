@@ -92,7 +92,9 @@ class ProjectionConfig:
 @dataclass
 class NetworkConfig:
     scale: float
-    wiring_seed: int  # connectivity draw (structural: a new build per value)
+    # where the candidate-synapse sites of synaptogenesis lie (structural: a new
+    # build per value); the projections are drawn per subject from simulation.seed
+    wiring_seed: int
     background_rate_Hz: float  # summed Poisson background to every neuron
     populations: dict[str, PopulationConfig]
     inputs: dict[str, InputConfig]

@@ -15,7 +15,9 @@ class ReadoutConfig:
     freezing_slope_Hz: float
     window_exclude_us: bool  # CS window ends where the US starts
     burst_isi_ms: float
-    weight_samples: int  # synapses sampled per plastic pathway
+    # plastic synapses sampled per pathway, on average: weight_samples x pathways
+    # in all, spread evenly over the plastic synapses (a pathway gets its share)
+    weight_samples: int
     weight_dt_s: float
     record_spikes: bool
     rate_ceiling_Hz: float  # a population mean above this = runaway
