@@ -18,6 +18,7 @@ from pathlib import Path
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf.errors import MissingMandatoryValue
 
 from model.config import ConfigError, FearsimConfig, validate
 
@@ -93,7 +94,7 @@ def omegaconf_message(exc: Exception, key: str | None = None) -> str:
         return f"{key}={m.group(1)!r} is not allowed: must be {_TYPES.get(m.group(3), m.group(3))}"
     text = text.replace("Invalid type assigned: ", "wrong type: ").replace(
         "Invalid value assigned: ", "wrong type: ")
-    if exc.__class__.__name__ == "MissingMandatoryValue":
+    if isinstance(exc, MissingMandatoryValue):
         return f"{key}: no value given (it has no default; set it)"
     return f"{key}: {text}"
 
