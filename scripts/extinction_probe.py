@@ -2,7 +2,7 @@
 
 Usage:
     python scripts/extinction_probe.py --groups saline,block,sr7 --seeds 1001,1002 \
-        [--jobs 2] [--set FILE.yaml] [key=value ...]
+        [--jobs 2] [--set VALUES_YAML] [key=value ...]
 
 Runs each group (below) for each seed with the overrides given (``key=value``
 Hydra overrides, and ``--set``: a YAML file of values merged into the
