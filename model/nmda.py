@@ -13,7 +13,7 @@ Where NMDA block enters the model, in one place:
 * **Occupancy** by antagonists, per *channel*: a (region, cell kind) pair,
   in the order the populations first name it. A configured blockade
   (``protocol.block``) and the drug doses of the pharmacology schedule
-  (model/pharmacology.py) act independently, so their free fractions
+  (model/pharmacology/occupancy.py) act independently, so their free fractions
   multiply. Occupancy is laid out on both time axes (docs/model.md,
   sections 1, 8 and 10): one row per trial for the spiking sessions
   (``occ_fast``), one row per slow step on the protocol clock (``occ_slow``).

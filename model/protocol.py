@@ -55,7 +55,7 @@ class Schedule:
     slow_duration_h: float  # whole protocol clock, tail included
 
     def slow_runs_h(self) -> list[float]:
-        """Slow-network run lengths: before session 0, then after each session."""
+        """Slow-network run lengths: before the first session, then after each session."""
         after = self.session_real_h + self.interval_h
         after[-1] += self.tail_h
         return [float(self.session_abs_h[0])] + [float(a) for a in after]

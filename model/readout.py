@@ -186,13 +186,23 @@ def summarize(cfg, schedule, sizes, spikes, weights, channels):
     return ds
 
 
+def block_trials(phase: str, n_trials: int) -> int:
+    """Trials in the first or last block of a phase (or session) of ``n_trials``.
+
+    Extinction: a quarter of its trials (5 of 20), so a block spans the
+    decline; every other phase: its first or last 2 trials (the end of
+    conditioning is the mean of the last two pairings).
+    """
+    return max(1, n_trials // 4) if phase == "extinction" else max(1, min(2, n_trials))
+
+
 def add_phase_summary(ds: xr.Dataset) -> xr.Dataset:
-    """Per-phase freezing: mean, first and last block (quarter of the phase)."""
+    """Per-phase freezing: mean, first and last block (:func:`block_trials`)."""
     phases = []
     mean, first, last = [], [], []
     for ph in dict.fromkeys(ds.phase.values.tolist()):
         f = ds.freezing.values[ds.phase.values == ph]
-        blk = max(1, len(f) // 4) if ph == "extinction" else max(1, min(2, len(f)))
+        blk = block_trials(ph, len(f))
         phases.append(ph)
         mean.append(f.mean())
         first.append(f[:blk].mean())

@@ -41,8 +41,8 @@ neuron's region (``occ_slow``, a TimedArray on protocol time):
       tau_protein dprotein/dt = 1 + k_protein * translation - protein
 
 * Spines: a pre-allocated pool of candidate synapses (Brian2 cannot create
-  synapses during a run; brian2 issue #166) with an on/off variable
-  ``exists``. Each slow step a free candidate forms with probability
+  synapses during a run: https://github.com/brian-team/brian2/issues/166)
+  with an on/off variable ``exists``. Each slow step a free candidate forms with probability
   ``k_form * protein * activity_gate * dt`` and an existing one is eliminated
   with probability ``k_elim * (1 - stability) * dt``, where stability grows
   with its efficacy rho: new synapses start weak (``rho_new``) and are

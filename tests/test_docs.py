@@ -35,3 +35,124 @@ def test_candidate_table_matches_the_synaptogenesis_config():
         _, pre, post, p, w_ampa, w_nmda = documented[name]
         assert (pre, post, float(p), float(w_ampa), float(w_nmda)) == (
             cp["pre"], cp["post"], cp["p"], cp["w_ampa_nS"], cp["w_nmda_nS"]), name
+
+
+# ---------------------------------------------------------------------------
+# The repository speaks for itself: every file it mentions is in it, and its
+# history lives in one dated file.
+
+HISTORY_FILE = "docs/calibration-log.md"
+# spelled in two parts so that this file does not itself mention them
+BRIEFS = ("MODEL" + ".md", "DESIGN" + ".md")
+# development history: the word session or issue followed by a number (with a
+# space, a hyphen or a hash between); a protocol session is written by its
+# index instead (sessions[2], session index 2), and a run's progress line
+# counts sessions as "session 2/5"
+HISTORY = re.compile(r"\b(?:session|issue)s?[ -]?#?\d+(?!\d*/\d)", re.IGNORECASE)
+# a path ending in .md/.py/.yaml/.yml, not inside a URL, an absolute path or a glob
+PATH = re.compile(r"(?<![\w./*<{$~:-])((?:[\w-][\w.-]*/)*[\w-][\w.-]*\.(?:md|py|ya?ml))\b")
+# files the tools write at run time (Hydra's record of a sweep); outputs go under results/
+WRITTEN = {"multirun.yaml"}
+SKIP_DIRS = {".git", ".venv", "venv", "results", "build", "dist", "__pycache__",
+             ".pytest_cache", ".ruff_cache", "outputs", "multirun"}
+
+
+def _repo_files() -> list[str]:
+    """Paths (relative, '/'-separated) of the repository's files, not its outputs."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+                             cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        files = [f for f in out.splitlines() if (ROOT / f).is_file()]
+        if files:
+            return files
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    return [p.relative_to(ROOT).as_posix() for p in ROOT.rglob("*")
+            if p.is_file() and not SKIP_DIRS & set(p.relative_to(ROOT).parts)
+            and not any(part.endswith(".egg-info") for part in p.relative_to(ROOT).parts)]
+
+
+def _text(rel: str) -> str | None:
+    data = (ROOT / rel).read_bytes()
+    if b"\0" in data:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _python_prose(source: str) -> list[tuple[int, str]]:
+    """(line, text) of the comments and docstrings of a Python source."""
+    import ast
+    import io
+    import tokenize
+
+    out = []
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type == tokenize.COMMENT:
+            out.append((tok.start[0], tok.string))
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                    and isinstance(body[0].value.value, str):
+                for k, line in enumerate(body[0].value.value.splitlines()):
+                    out.append((body[0].lineno + k, line))
+    return out
+
+
+def _lines(text: str) -> list[tuple[int, str]]:
+    return list(enumerate(text.splitlines(), start=1))
+
+
+def _around(line: str, start: int, end: int) -> str:
+    return line[max(0, start - 40):end + 40].strip()
+
+
+def _texts() -> dict[str, str]:
+    return {rel: t for rel in _repo_files() if (t := _text(rel)) is not None}
+
+
+def test_no_mention_of_the_developers_briefs():
+    bad = [f"{rel}:{n}: {_around(line, k, k + len(b))}" for rel, text in _texts().items()
+           for n, line in _lines(text) for b in BRIEFS if (k := line.find(b)) >= 0]
+    assert not bad, "files the repository does not contain:\n" + "\n".join(bad)
+
+
+def test_no_development_history_outside_the_calibration_log():
+    bad = [f"{rel}:{n}: {_around(line, m.start(), m.end())}" for rel, text in _texts().items()
+           if rel != HISTORY_FILE
+           for n, line in _lines(text) for m in HISTORY.finditer(line)]
+    assert not bad, (f"session/issue history belongs in {HISTORY_FILE}:\n" + "\n".join(bad))
+
+
+def _exists(ref: str, rel: str, files: set[str], names: set[str]) -> bool:
+    if ref in BRIEFS or ref in WRITTEN or ref.startswith("results/"):
+        return True  # the briefs have their own test
+    if "/" not in ref:
+        return ref in names
+    here = (ROOT / rel).parent
+    return ((ROOT / ref).exists() or (here / ref).exists()
+            or any(f.endswith("/" + ref) for f in files))
+
+
+def test_every_mentioned_file_exists():
+    texts = _texts()
+    files = set(texts) | set(_repo_files())
+    names = {f.rsplit("/", 1)[-1] for f in files}
+    bad = []
+    for rel, text in texts.items():
+        if rel.endswith(".py"):
+            prose = _python_prose(text)
+        elif rel.endswith((".md", ".yaml", ".yml", ".toml")) or "/" not in rel:
+            prose = _lines(text)
+        else:
+            continue
+        for n, line in prose:
+            for ref in PATH.findall(line):
+                if not _exists(ref, rel, files, names):
+                    bad.append(f"{rel}:{n}: {ref}")
+    assert not bad, "mentioned but not in the repository:\n" + "\n".join(bad)

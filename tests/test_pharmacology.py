@@ -259,7 +259,7 @@ def test_interneuron_ic50_factor_overrides_agent_values():
 
 
 # --------------------------------------------------------------------------
-# MODEL.md section 4 targets
+# targets of docs/model.md, sections 9-10
 # --------------------------------------------------------------------------
 T = np.linspace(0, 6, 6 * 600 + 1)  # 6 s resolution
 

@@ -35,7 +35,7 @@ def sg(compose):
 
 
 def test_signalling_time_course_after_ketamine(sg):
-    # MODEL.md section 5: BDNF rises within ~10-30 min to ~1 h, mTORC1 peaks
+    # docs/model.md, section 11: BDNF rises within ~10-30 min to ~1 h, mTORC1 peaks
     # ~1 h and is back by ~2-3 h, proteins rise from ~2 h and decay over days
     t, occ_e, occ_i = _ketamine_occupancy(10.0)
     r = synaptogenesis.simulate_chain(sg, occ_e, occ_i, DT_H)
@@ -147,7 +147,7 @@ def test_silencing_targets_only_its_population_and_epoch(compose):
     assert np.all(cs[on])  # only during the CS ...
     t = np.arange(len(on)) * 0.005
     a = sch.session_start_s[2]
-    assert np.all((t[on] >= a) & (t[on] < a + sch.session_duration_s[2]))  # ... of session 2
+    assert np.all((t[on] >= a) & (t[on] < a + sch.session_duration_s[2]))  # ... of session index 2
     assert on.sum() == pytest.approx(cs[(t >= a) & (t < a + sch.session_duration_s[2])].sum())
 
 

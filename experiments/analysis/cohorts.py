@@ -38,14 +38,15 @@ def factor(subject: int, key: str, sigma: float) -> float:
     return float(np.exp(sigma * rng.standard_normal()))
 
 
-def _get(cfg: dict, dotted: str):
+def config_value(cfg: dict, dotted: str) -> float:
+    """The number at a dotted key of a plain config dict (ValueError naming the key if not)."""
     node = cfg
     for part in dotted.split("."):
         if not isinstance(node, dict) or part not in node:
-            raise SystemExit(f"cohort: no config key {dotted!r}")
+            raise ValueError(f"cohort: no config key {dotted!r}")
         node = node[part]
     if not isinstance(node, (int, float)) or isinstance(node, bool):
-        raise SystemExit(f"cohort: {dotted} is not a number ({node!r})")
+        raise ValueError(f"cohort: {dotted} is not a number ({node!r})")
     return float(node)
 
 
@@ -59,7 +60,7 @@ def subjects(n: int, jitter: dict[str, float], base_overrides: list[str], first:
     for k in range(first, first + n):
         values = {"simulation.seed": k}
         for key, sigma in jitter.items():
-            values[key] = round(_get(base, key) * factor(k, key, sigma), 6)
+            values[key] = round(config_value(base, key) * factor(k, key, sigma), 6)
         out.append(values)
     return out
 
@@ -103,7 +104,11 @@ def main(argv: list[str] | None = None) -> int:
     for item in a.jitter:
         key, _, sigma = item.partition("=")
         jitter[key.strip()] = float(sigma)
-    values = subjects(a.subjects, jitter, a.overrides, a.first)
+    try:
+        values = subjects(a.subjects, jitter, a.overrides, a.first)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     if a.format == "lines":
         for v in values:
             print(" ".join(a.overrides + [f"{k}={x}" for k, x in v.items()]))

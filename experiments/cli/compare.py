@@ -22,6 +22,7 @@ import numpy as np
 import xarray as xr
 import yaml
 
+from experiments.analysis import metrics as run_metrics
 from experiments.io.collect import IGNORED_PREFIXES, flatten, is_sweep_dir
 from experiments.io.store import ENGINE
 
@@ -69,29 +70,17 @@ def config_diff(flats: list[dict], include_paths: bool = False) -> dict[str, lis
     return out
 
 
-def _phase(ds: xr.Dataset, var: str, ph: str) -> float:
-    if "phase_name" not in ds.dims or ph not in ds.phase_name.values:
-        return float("nan")
-    return float(ds[var].sel(phase_name=ph))
-
-
-def extinction_index(ds: xr.Dataset) -> float:
-    first = _phase(ds, "phase_freezing_first", "extinction")
-    last = _phase(ds, "phase_freezing_last", "extinction")
-    return (first - last) / first if first > 0 else float("nan")
-
-
 def metrics(ds: xr.Dataset) -> dict[str, float]:
     """Ordered key metrics of one run."""
     m = {}
     if "phase_name" in ds.dims:
         for ph in ds.phase_name.values:
-            m[f"freezing {ph} (%)"] = _phase(ds, "phase_freezing", ph)
+            m[f"freezing {ph} (%)"] = run_metrics.phase_value(ds, ph)
         for ph in ("conditioning", "extinction"):
             if ph in ds.phase_name.values:
                 m[f"freezing {ph} first/last (%)"] = (
-                    _phase(ds, "phase_freezing_first", ph), _phase(ds, "phase_freezing_last", ph))
-    m["extinction index"] = extinction_index(ds)
+                    run_metrics.phase_value(ds, ph, "first"), run_metrics.phase_value(ds, ph, "last"))
+    m["extinction index"] = run_metrics.extinction_index(ds)
     if "weight_end" in ds and ds.sizes.get("pathway", 0):
         phases = ds.session_phase.values if "session_phase" in ds.coords else ds.session.values
         for pw in ds.pathway.values:
@@ -120,7 +109,7 @@ def plot_overlay(runs: list[tuple[str, xr.Dataset]], path: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from experiments.figures.run_plots import shade_phases
+    from experiments.figures.core import shade_phases
 
     fig, ax = plt.subplots(figsize=(9, 4), constrained_layout=True)
     longest = max(runs, key=lambda r: r[1].sizes["trial"])[1]

@@ -1,8 +1,15 @@
-"""``fearsim-figure``: one command per figure of MODEL.md section 7.
+"""``fearsim-figure``: one command per experiment of docs/experiments.md.
 
-    fearsim-figure NAME|all [--quick] [--seeds N] [--jobs K] [--results DIR]
+    fearsim-figure NAME|all [--quick] [--seeds N] [--jobs K] [--design D] [--results DIR]
     fearsim-figure list
+    fearsim-figure targets
     fearsim-figure gallery [--results DIR] [--write-docs [--docs DIR]]
+
+Subjects come from the evaluation range, disjoint from the calibration
+subjects (experiments.analysis.design). ``--design within`` gives every group
+the same virtual animals (paired tests), ``--design between`` each group its
+own (unpaired tests); each figure has a default. ``targets`` prints the
+targets table and the held-out experiments as Markdown.
 
 Runs what is missing (a finished run is found by its run id and reused;
 runs go to ``DIR/runs``), then per figure writes ``DIR/figures/NAME.png``,
@@ -21,46 +28,63 @@ analysis failed (the other figures are still made), 2 for a bad command line.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
 import traceback
 from pathlib import Path
 
+from experiments.analysis import targets as targets_table
+from experiments.analysis.design import DESIGNS, MAX_SUBJECTS
 from experiments.figures import by_name, core, runner
 from experiments.io import store
 
 
-def valid_runs_check(specs, failures: dict[str, str]) -> core.Check:
-    """Every run of the figure finished without runaway activity (issue 2)."""
+def valid_runs_check(specs, failures: dict[str, runner.RunFailure]) -> core.Check:
+    """Every run of the figure finished without runaway activity or NaN."""
     bad = [s for s in specs if s.run_id in failures]
     groups = sorted({s.group for s in bad})
     measured = (f"{len(specs) - len(bad)}/{len(specs)} runs valid"
-                + (f"; stopped: {', '.join(groups)} ({failures[bad[0].run_id][:90]})"
+                + (f"; stopped: {', '.join(groups)} ({failures[bad[0].run_id].message[:90]})"
                    if bad else ""))
-    return core.Check("every run valid (no runaway activity, no NaN)", "issue 2", measured,
-                      "all runs valid", not bad, n=f"n={len(specs)}")
+    return core.Check("every run valid (no runaway activity, no NaN)",
+                      "docs/experiments.md, how the checks work", measured, "all runs valid",
+                      not bad, n=f"n={len(specs)}")
 
 
-def make_figure(module, specs, out_dir: Path, quick: bool,
-                failures: dict[str, str] | None = None) -> tuple[list, Path]:
+def analyse_and_check(module, data: dict, design: str) -> tuple:
+    """The figure's data and its checks, Holm-corrected within the figure."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # empty groups: NaN means
+        fig_data = module.analyse(data)
+        fig_data.attrs["design"] = design
+        checks = core.finalize(module.checks(fig_data))
+    return fig_data, checks
+
+
+def make_figure(module, specs, out_dir: Path, quick: bool, design: str,
+                failures: dict[str, runner.RunFailure] | None = None) -> tuple[list, Path]:
     """Analyse, plot, check and write one figure; returns (checks, png path)."""
     import warnings
 
     import matplotlib.pyplot as plt
 
     data = runner.load(specs)
-    if not any(data.values()):
-        raise RuntimeError("no finished runs")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # empty groups: NaN means
-        fig_data = module.analyse(data)
-        checks = [valid_runs_check(specs, failures or {})] + module.checks(fig_data)
+    empty = [g for g, runs in data.items() if not runs]
+    if empty:  # every comparison needs each group; the valid-runs line says why
+        raise RuntimeError(f"no finished runs in group(s) {', '.join(empty)}: "
+                           f"{valid_runs_check(specs, failures or {}).line()}")
+    fig_data, checks = analyse_and_check(module, data, design)
+    checks = [valid_runs_check(specs, failures or {})] + checks
     fig_data.attrs.update({
         "figure": module.NAME, "title": module.TITLE, "citation": module.CITATION,
-        "summary": module.SUMMARY, "quick": int(quick),
+        "summary": module.SUMMARY, "quick": int(quick), "design": design,
         "checks_json": core.checks_attr(checks),
-        "run_ids": " ".join(f"{s.group}|{s.seed}|{s.run_id}" for s in specs),
+        # [[group, subject (seed), run id], ...]
+        "runs_json": json.dumps([[s.group, s.seed, s.run_id] for s in specs]),
         "n_per_group": " ".join(f"{g}={len(v)}" for g, v in data.items()),
         # which model version the runs came from (a reused run keeps its own)
         "run_git_commits": " ".join(sorted({str(ds.attrs.get("git_commit", "unknown"))[:12]
@@ -85,25 +109,25 @@ def make_figure(module, specs, out_dir: Path, quick: bool,
 
 
 def run_figures(names: list[str], quick: bool, seeds: int | None, jobs: int,
-                results: Path) -> int:
+                results: Path, design: str | None = None) -> int:
     mods = by_name()
     results = results.resolve()
     runs_dir, fig_dir = results / "runs", results / "figures"
     t0 = time.time()
     plans = {}
+    designs = {n: design or mods[n].DESIGN for n in names}
     for n in names:
-        plans[n] = runner.plan(mods[n], quick, seeds, runs_dir)
+        plans[n] = runner.plan(mods[n], quick, seeds, runs_dir, designs[n])
     all_specs = [s for p in plans.values() for s in p]
     runner.log(f"planned {len(all_specs)} subject runs for {', '.join(names)} "
                f"({time.time() - t0:.0f} s)")
     errors = runner.execute_missing(all_specs, jobs)
     # runaway activity is a result of the model (a FAIL line), any other failure an error
-    runaway = {s.run_id for s in all_specs if runner.runaway_marker(s).exists()}
-    rc = 1 if any(rid not in runaway for rid in errors) else 0
+    rc = 1 if any(not e.runaway for e in errors.values()) else 0
     for n in names:
-        print(f"== {n}: {mods[n].TITLE}", flush=True)
+        print(f"== {n}: {mods[n].TITLE} ({designs[n]}-subject design)", flush=True)
         try:
-            checks, png = make_figure(mods[n], plans[n], fig_dir, quick, errors)
+            checks, png = make_figure(mods[n], plans[n], fig_dir, quick, designs[n], errors)
         except Exception as exc:
             traceback.print_exc(file=sys.stderr)
             print(f"ERROR  {n}: {exc.__class__.__name__}: {exc}", flush=True)
@@ -113,7 +137,7 @@ def run_figures(names: list[str], quick: bool, seeds: int | None, jobs: int,
             print(c.line(), flush=True)
         print(png, flush=True)
     for rid, err in errors.items():
-        runner.log(f"run {rid} failed: {err}")
+        runner.log(f"run {rid} failed: {err.message}")
     runner.log(f"finished in {time.time() - t0:.0f} s")
     return rc
 
@@ -121,10 +145,12 @@ def run_figures(names: list[str], quick: bool, seeds: int | None, jobs: int,
 def main(argv: list[str] | None = None) -> int:
     names = list(by_name())
     ap = argparse.ArgumentParser(prog="fearsim-figure", description=__doc__.split("\n\n")[0])
-    ap.add_argument("name", help=f"one of {', '.join(names)}; all; list; gallery")
+    ap.add_argument("name", help=f"one of {', '.join(names)}; all; list; targets; gallery")
     ap.add_argument("--quick", action="store_true",
                     help="small network, short protocol, 2-3 seeds per group (tests)")
     ap.add_argument("--seeds", type=int, default=None, help="subjects (seeds) per group")
+    ap.add_argument("--design", default=None,
+                    help=f"one of {', '.join(DESIGNS)} (default: each figure's own)")
     ap.add_argument("--jobs", type=int, default=1, help="parallel worker processes")
     ap.add_argument("--results", type=Path, default=Path("results"),
                     help="results folder: runs in DIR/runs, figures in DIR/figures")
@@ -139,20 +165,31 @@ def main(argv: list[str] | None = None) -> int:
         for m in by_name().values():
             print(f"{m.NAME:<18}{m.TITLE}")
         return 0
+    if a.name == "targets":
+        from experiments.figures import fig_validation
+
+        print(targets_table.markdown())
+        print()
+        print(fig_validation.table())
+        return 0
     if a.name == "gallery":
         from experiments.figures import gallery
 
         return gallery.main(a.results, a.docs, write_docs=a.write_docs)
     if a.name != "all" and a.name not in names:
         print(f"fearsim-figure: unknown figure {a.name!r}; one of {', '.join(names)}, all, "
-              "list, gallery", file=sys.stderr)
+              "list, targets, gallery", file=sys.stderr)
         return 2
-    if a.seeds is not None and a.seeds < 2:
-        print("fearsim-figure: --seeds must be >= 2 (SEM and tests need two subjects)",
-              file=sys.stderr)
+    if a.seeds is not None and not 2 <= a.seeds <= MAX_SUBJECTS:
+        print(f"fearsim-figure: --seeds must be 2..{MAX_SUBJECTS} (SEM and tests need two "
+              f"subjects; {a.seeds} given)", file=sys.stderr)
+        return 2
+    if a.design is not None and a.design not in DESIGNS:
+        print(f"fearsim-figure: --design must be one of {', '.join(DESIGNS)} ({a.design!r} "
+              "given)", file=sys.stderr)
         return 2
     return run_figures(names if a.name == "all" else [a.name], a.quick, a.seeds, a.jobs,
-                       a.results)
+                       a.results, a.design)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
-"""One figure per experiment of MODEL.md section 7, each with its expected patterns.
+"""One figure per experiment of docs/experiments.md, each with its expected patterns.
 
-``fearsim-figure NAME|all [--quick] [--seeds N] [--jobs K]`` (see :mod:`.cli`).
-Every module ``fig_*`` declares its groups (config overrides) x seeds, its
-analysis, its figure and its checks (see :mod:`.core`).
+``fearsim-figure NAME|all [--quick] [--seeds N] [--jobs K] [--design D]`` (see
+:mod:`experiments.cli.figure`). Every module ``fig_*`` declares its groups
+(config overrides) x subjects, its analysis, its figure and its checks (see
+:mod:`.core`). ``validation`` holds the held-out experiments (section 10).
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import importlib
 
 MODULES = ["fig_control", "fig_nmda_block", "fig_ketamine_timing", "fig_spines",
-           "fig_dose_response", "fig_repeated_dosing", "fig_cohort"]
+           "fig_dose_response", "fig_repeated_dosing", "fig_cohort", "fig_validation"]
+HELD_OUT = ("validation",)
 
 
 def modules() -> list:

@@ -1,33 +1,40 @@
-"""Shared pieces of the figure modules: groups, checks, statistics, style.
+"""Shared pieces of the figure modules: groups, checks, data helpers, style.
 
 A figure module (``fig_*.py``) declares
 
 * ``NAME``, ``TITLE``, ``CITATION``, ``SUMMARY`` (one sentence for the gallery);
+* ``DESIGN``: its default design, ``within`` or ``between`` (see
+  :mod:`experiments.analysis.design`; ``fearsim-figure --design`` overrides it);
 * ``groups(quick) -> list[Group]``: each group a label and config overrides
-  (optionally per subject), simulated for ``n_seeds(quick)`` seeds;
+  (optionally per subject), simulated for ``n_seeds(quick)`` subjects;
 * ``analyse(data: dict[label, list[xr.Dataset]]) -> xr.Dataset``: the figure's data;
 * ``plot(data) -> matplotlib Figure``;
-* ``checks(data) -> list[Check]``: the expected patterns with their numbers.
+* ``checks(data) -> list[Check]``: the expected patterns with their numbers
+  (``data.attrs["design"]`` says which tests to use).
 
-Statistics follow how experimental papers report them: n subjects (seeds)
-per group, mean +/- SEM, a test with its p value (Welch's t-test between
-groups, a paired t-test within subjects, Fisher's exact test for
-proportions, Spearman's rank correlation for dose trends) and an effect size
-(Hedges' g, Cohen's d_z, Cohen's h). A group comparison that a pattern claims
-passes only when the difference goes the claimed way *and* p < ``ALPHA``.
+Statistics (:mod:`experiments.analysis.statistics`) follow how experimental
+papers report them: n subjects per group, mean +/- SEM, a test with its p
+value and an effect size. A comparison passes only when the difference goes
+the claimed way *and* its p value, Holm-corrected over the figure's tests
+(:func:`finalize`), is below ``ALPHA``.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
+import yaml
 
-ALPHA = 0.05
+from experiments.analysis import statistics as stats
+from experiments.analysis.statistics import ALPHA, fmt_ms, fmt_p
+
+ROOT = Path(__file__).resolve().parents[2]
 STYLE = Path(__file__).with_name("style.mplstyle")
 
 # one colour per condition, the same in every figure
@@ -42,6 +49,12 @@ COLOURS = {
     "ketamine": "#2166ac",
     "ketamine x6": "#2166ac",
     "saline x6": "#404040",
+    "IL stimulation with the tone": "#1b7837",
+    "PL stimulation with the tone": "#c51b7d",
+    "PL inactivated": "#de77ae",
+    "IL inactivated": "#7fbc41",
+    "NR2B block in LA": "#8c510a",
+    "AAB (extinction in A, test in B)": "#35978f",
 }
 PHASE_COLOURS = {
     "habituation": "#eeeeee", "conditioning": "#fde0d2", "extinction": "#deebf7",
@@ -53,6 +66,9 @@ SHORT = {
     "ketamine during extinction": "ket. during ext.", "ketamine 24 h before": "ket. 24 h before",
     "CPP during extinction": "CPP during ext.",
     "NMDAR block (systemic)": "block, systemic", "NMDAR block (IL)": "block, IL",
+    "IL stimulation with the tone": "IL stim.", "PL stimulation with the tone": "PL stim.",
+    "PL inactivated": "PL off", "IL inactivated": "IL off", "NR2B block in LA": "LA NR2B",
+    "AAB (extinction in A, test in B)": "AAB",
 }
 PHASE_SHORT = {"habituation": "hab.", "conditioning": "cond.", "extinction": "extinction",
                "recall": "recall", "renewal": "renewal"}
@@ -81,204 +97,130 @@ class Group:
 
 @dataclass
 class Check:
-    """One expected pattern, measured."""
+    """One expected pattern, measured.
+
+    ``criterion``: the claimed direction or size holds (the part that is not
+    a significance test). A check with a ``test`` also needs its p value
+    below ``ALPHA`` after Holm's correction within the figure
+    (``p_adjusted``, set by :func:`finalize`); ``requires_p=False`` reports a
+    test without requiring it.
+    """
 
     pattern: str
     citation: str
     measured: str
     target: str
-    passed: bool
+    criterion: bool
     test: str = ""
     p: float = float("nan")
     effect: str = ""
     n: str = ""
+    requires_p: bool | None = None
+    p_adjusted: float = float("nan")
+
+    @property
+    def tested(self) -> bool:
+        return bool(self.test) if self.requires_p is None else self.requires_p
+
+    @property
+    def passed(self) -> bool:
+        if not self.criterion:
+            return False
+        if not self.tested:
+            return True
+        p = self.p_adjusted if np.isfinite(self.p_adjusted) else self.p
+        return bool(np.isfinite(p) and p < ALPHA)
 
     @property
     def status(self) -> str:
         return "PASS" if self.passed else "FAIL"
 
     def line(self) -> str:
-        stats = [s for s in (self.test, fmt_p(self.p) if not math.isnan(self.p) else "",
-                             self.effect, self.n) if s]
-        tail = f" [{', '.join(stats)}]" if stats else ""
+        holm = (f"Holm {fmt_p(self.p_adjusted)}" if self.tested
+                and np.isfinite(self.p_adjusted) else "")
+        parts = [s for s in (self.test, fmt_p(self.p) if not math.isnan(self.p) else "",
+                             holm, self.effect, self.n) if s]
+        tail = f" [{', '.join(parts)}]" if parts else ""
         return f"{self.status}  {self.pattern}: {self.measured} (target {self.target}){tail}"
 
     def as_dict(self) -> dict:
+        def num(x):
+            return None if not np.isfinite(x) else float(x)
+
         return {"status": self.status, "pattern": self.pattern, "citation": self.citation,
                 "measured": self.measured, "target": self.target, "test": self.test,
-                "p": None if math.isnan(self.p) else float(self.p), "effect": self.effect,
+                "p": num(self.p), "p_holm": num(self.p_adjusted), "effect": self.effect,
                 "n": self.n}
 
 
-# ---------------------------------------------------------------------------
-# statistics
+def finalize(checks: list[Check]) -> list[Check]:
+    """Holm-correct the p values of a figure's tested checks (one family)."""
+    family = [c for c in checks if c.tested]
+    adjusted = stats.holm([c.p for c in family])
+    for c, p in zip(family, adjusted, strict=True):
+        c.p_adjusted = float(p)
+    return checks
 
 
-def clean(x) -> np.ndarray:
-    a = np.asarray(x, dtype=float).ravel()
-    return a[np.isfinite(a)]
+def from_comparison(pattern: str, citation: str, measured: str, target: str,
+                    criterion: bool, c: stats.Comparison) -> Check:
+    return Check(pattern, citation, measured, target, bool(criterion), c.test, c.p,
+                 c.effect, c.n)
 
 
-def mean_sem(x) -> tuple[float, float]:
-    a = clean(x)
-    if len(a) == 0:
-        return float("nan"), float("nan")
-    sem = float(a.std(ddof=1) / np.sqrt(len(a))) if len(a) > 1 else float("nan")
-    return float(a.mean()), sem
-
-
-def fmt_ms(x, unit: str = "%") -> str:
-    m, s = mean_sem(x)
-    return f"{m:.1f} ± {s:.1f}{unit}"
-
-
-def fmt_p(p: float) -> str:
-    if not np.isfinite(p):
-        return "p=n/a"
-    return "p<0.001" if p < 0.001 else f"p={p:.3f}"
-
-
-def hedges_g(a, b) -> float:
-    """Standardised mean difference (a - b) with the small-sample correction."""
-    a, b = clean(a), clean(b)
-    na, nb = len(a), len(b)
-    if na < 2 or nb < 2:
-        return float("nan")
-    sp = np.sqrt(((na - 1) * a.var(ddof=1) + (nb - 1) * b.var(ddof=1)) / (na + nb - 2))
-    if sp == 0:
-        return float("nan") if a.mean() == b.mean() else math.copysign(float("inf"),
-                                                                        a.mean() - b.mean())
-    return float((a.mean() - b.mean()) / sp * (1 - 3 / (4 * (na + nb) - 9)))
-
-
-@dataclass
-class Comparison:
-    test: str
-    p: float
-    effect: str
-    n: str
-    diff: float = float("nan")
-    extra: dict = field(default_factory=dict)
-
-
-def welch(a, b, names=("a", "b")) -> Comparison:
-    """Welch's t-test (two-sided) and Hedges' g of a - b."""
-    from scipy import stats
-
-    a, b = clean(a), clean(b)
-    n = f"n={len(a)}/{len(b)}"
-    if len(a) < 2 or len(b) < 2:
-        return Comparison("Welch t", float("nan"), "g=n/a", n,
-                          float(np.mean(a) - np.mean(b)) if len(a) and len(b) else float("nan"))
-    if np.ptp(np.concatenate([a, b])) == 0:
-        p = 1.0
-        t = 0.0
-    else:
-        t, p = stats.ttest_ind(a, b, equal_var=False)
-    g = hedges_g(a, b)
-    return Comparison(f"Welch t={t:.2f}", float(p), f"g={g:.2f}", n, float(a.mean() - b.mean()))
-
-
-def paired(a, b) -> Comparison:
-    """Paired t-test (two-sided) and Cohen's d_z of a - b within subjects."""
-    from scipy import stats
-
-    a = np.asarray(a, float).ravel()
-    b = np.asarray(b, float).ravel()
-    ok = np.isfinite(a) & np.isfinite(b)
-    d = a[ok] - b[ok]
-    n = f"n={len(d)}"
-    if len(d) < 2:
-        return Comparison("paired t", float("nan"), "d_z=n/a", n,
-                          float(d.mean()) if len(d) else float("nan"))
-    sd = d.std(ddof=1)
-    if sd == 0:
-        return Comparison("paired t", 1.0 if d.mean() == 0 else 0.0, "d_z=n/a", n,
-                          float(d.mean()))
-    t, p = stats.ttest_rel(a[ok], b[ok])
-    return Comparison(f"paired t={t:.2f}", float(p), f"d_z={d.mean() / sd:.2f}", n,
-                      float(d.mean()))
-
-
-def fisher(k1: int, n1: int, k2: int, n2: int) -> Comparison:
-    """Fisher's exact test (two-sided) of two proportions and Cohen's h."""
-    from scipy import stats
-
-    if n1 == 0 or n2 == 0:
-        return Comparison("Fisher exact", float("nan"), "h=n/a", f"n={n1}/{n2}")
-    _, p = stats.fisher_exact([[k1, n1 - k1], [k2, n2 - k2]])
-    p1, p2 = k1 / n1, k2 / n2
-    h = 2 * math.asin(math.sqrt(p1)) - 2 * math.asin(math.sqrt(p2))
-    return Comparison("Fisher exact", float(p), f"h={h:.2f}", f"n={n1}/{n2}", p1 - p2)
-
-
-def spearman(x, y) -> Comparison:
-    from scipy import stats
-
-    x = np.asarray(x, float).ravel()
-    y = np.asarray(y, float).ravel()
-    ok = np.isfinite(x) & np.isfinite(y)
-    if ok.sum() < 3 or np.ptp(x[ok]) == 0 or np.ptp(y[ok]) == 0:
-        return Comparison("Spearman", float("nan"), "rho=n/a", f"n={int(ok.sum())}")
-    r, p = stats.spearmanr(x[ok], y[ok])
-    return Comparison("Spearman", float(p), f"rho={r:.2f}", f"n={int(ok.sum())}", float(r))
+def design_of(data: xr.Dataset) -> str:
+    return str(data.attrs.get("design", stats.WITHIN))
 
 
 def group_check(pattern: str, citation: str, a, b, names: tuple[str, str], direction: str,
-                target: str | None = None, unit: str = "%") -> Check:
-    """``a`` higher (direction '>') or lower ('<') than ``b``, Welch-tested."""
-    c = welch(a, b)
-    ma, mb = float(np.mean(clean(a))) if len(clean(a)) else float("nan"), \
-        float(np.mean(clean(b))) if len(clean(b)) else float("nan")
+                design: str, target: str | None = None, unit: str = "%") -> Check:
+    """``a`` higher (direction '>') or lower ('<') than ``b``, tested by the design."""
+    c = stats.compare(a, b, design)
+    ma, mb = stats.mean(a), stats.mean(b)
     ok_dir = (ma > mb) if direction == ">" else (ma < mb)
-    passed = bool(ok_dir and np.isfinite(c.p) and c.p < ALPHA)
     measured = f"{names[0]} {fmt_ms(a, unit)} vs {names[1]} {fmt_ms(b, unit)}"
-    return Check(pattern, citation, measured,
-                 target or f"{names[0]} {direction} {names[1]}, p < {ALPHA}", passed,
-                 c.test, c.p, c.effect, c.n)
+    return from_comparison(pattern, citation, measured,
+                           target or f"{names[0]} {direction} {names[1]}, p < {ALPHA}",
+                           ok_dir, c)
+
+
+def equivalence_check(pattern: str, citation: str, a, b, names: tuple[str, str],
+                      margin: float, design: str, target: str, unit: str = "%") -> Check:
+    """``a`` within ``margin`` of ``b``, shown by two one-sided tests."""
+    c = stats.equivalence(a, b, margin, design)
+    measured = (f"{names[0]} {fmt_ms(a, unit)} vs {names[1]} {fmt_ms(b, unit)} "
+                f"(difference {c.diff:+.1f})")
+    return from_comparison(pattern, citation, measured, target, True, c)
 
 
 # ---------------------------------------------------------------------------
 # data helpers
 
 
-def phase_value(ds: xr.Dataset, phase: str, which: str = "mean") -> float:
-    var = {"mean": "phase_freezing", "first": "phase_freezing_first",
-           "last": "phase_freezing_last"}[which]
-    if phase not in ds.phase_name.values:
-        return float("nan")
-    return float(ds[var].sel(phase_name=phase))
+def subjects(runs: list[xr.Dataset]):
+    """(subject index, dataset) of a group's runs: the position among the group's
+    subjects (the same animal in every group of a within-subject figure)."""
+    return [(int(ds.attrs.get("subject_index", k)), ds) for k, ds in enumerate(runs)]
 
 
-def session_freezing(ds: xr.Dataset, session: int, part: str = "all") -> float:
-    """Mean CS freezing of one session (``part``: all, first_half, second_half)."""
-    f = ds.freezing.values[ds.session_of_trial.values == session]
-    if len(f) == 0:
-        return float("nan")
-    h = len(f) // 2
-    if part == "first_half":
-        f = f[:max(h, 1)]
-    elif part == "second_half":
-        f = f[h:]
-    return float(f.mean())
+def n_subjects(data: dict[str, list[xr.Dataset]]) -> int:
+    """Subject slots of a figure: the largest subject index + 1."""
+    return max((i + 1 for v in data.values() for i, _ in subjects(v)), default=0)
 
 
-def extinction_half(ds: xr.Dataset, half: str) -> float:
-    f = ds.freezing.values[ds.phase.values == "extinction"]
-    h = len(f) // 2
-    return float((f[:max(h, 1)] if half == "first" else f[h:]).mean())
+def _place(data: dict[str, list[xr.Dataset]]) -> tuple[list[str], int]:
+    return list(data), n_subjects(data)
 
 
 def stack_trials(data: dict[str, list[xr.Dataset]], var: str = "freezing") -> xr.DataArray:
     """var(group, subject, trial) over groups of the same protocol, NaN-padded."""
-    labels = list(data)
-    n_sub = max(len(v) for v in data.values()) if data else 0
+    labels, n_sub = _place(data)
     first = next(ds for v in data.values() for ds in v)
     n_trial = first.sizes["trial"]
     out = np.full((len(labels), n_sub, n_trial), np.nan)
     for g, lab in enumerate(labels):
-        for s, ds in enumerate(data[lab]):
-            out[g, s] = ds[var].values
+        for i, ds in subjects(data[lab]):
+            out[g, i] = ds[var].values
     return xr.DataArray(out, dims=("group", "subject", "trial"),
                         coords={"group": labels, "trial": first.trial.values,
                                 "phase": ("trial", first.phase.values.astype(str)),
@@ -287,14 +229,25 @@ def stack_trials(data: dict[str, list[xr.Dataset]], var: str = "freezing") -> xr
 
 
 def per_subject(data: dict[str, list[xr.Dataset]], fn) -> xr.DataArray:
-    """fn(ds) -> float for every subject: (group, subject), NaN-padded."""
-    labels = list(data)
-    n_sub = max(len(v) for v in data.values()) if data else 0
+    """fn(ds) -> float for every subject: (group, subject), NaN where no run."""
+    labels, n_sub = _place(data)
     out = np.full((len(labels), n_sub), np.nan)
     for g, lab in enumerate(labels):
-        for s, ds in enumerate(data[lab]):
-            out[g, s] = fn(ds)
+        for i, ds in subjects(data[lab]):
+            out[g, i] = fn(ds)
     return xr.DataArray(out, dims=("group", "subject"), coords={"group": labels})
+
+
+def per_subject_vector(data: dict[str, list[xr.Dataset]], fn, dim: str,
+                       coord) -> xr.DataArray:
+    """fn(ds) -> 1-D array for every subject: (group, subject, dim), NaN where no run."""
+    labels, n_sub = _place(data)
+    out = np.full((len(labels), n_sub, len(coord)), np.nan)
+    for g, lab in enumerate(labels):
+        for i, ds in subjects(data[lab]):
+            out[g, i] = fn(ds)
+    return xr.DataArray(out, dims=("group", "subject", dim),
+                        coords={"group": labels, dim: coord})
 
 
 def seeds_of(data: dict[str, list[xr.Dataset]]) -> xr.DataArray:
@@ -302,7 +255,26 @@ def seeds_of(data: dict[str, list[xr.Dataset]]) -> xr.DataArray:
 
 
 def values(da: xr.DataArray, group: str) -> np.ndarray:
-    return clean(da.sel(group=group).values)
+    """One group's values, one per subject slot (NaN where a run is missing).
+
+    Kept aligned by subject, so that paired tests match the same animal.
+    """
+    return np.asarray(da.sel(group=group).values, dtype=float)
+
+
+def protocol_sessions(protocol: str) -> list[dict]:
+    """The sessions of ``configs/protocol/<protocol>.yaml`` as plain dicts."""
+    path = ROOT / "configs" / "protocol" / f"{protocol}.yaml"
+    return yaml.safe_load(path.read_text())["sessions"]
+
+
+def sessions_override(sessions: list[dict]) -> str:
+    """A ``protocol.sessions=[...]`` command-line override of these sessions."""
+    def item(s: dict) -> str:
+        return "{" + ", ".join(f"{k}: {str(v).lower() if isinstance(v, bool) else v}"
+                               for k, v in s.items()) + "}"
+
+    return "protocol.sessions=[" + ", ".join(item(s) for s in sessions) + "]"
 
 
 # ---------------------------------------------------------------------------
@@ -359,8 +331,8 @@ def bar_panel(ax, da: xr.DataArray, groups=None, ylabel="freezing (%)", title=No
     groups = groups or da.group.values.tolist()
     rng = np.random.default_rng(0)
     for k, g in enumerate(groups):
-        v = values(da, g)
-        m, s = mean_sem(v)
+        v = stats.clean(values(da, g))
+        m, s = stats.mean_sem(v)
         ax.bar(k, m, yerr=0 if not np.isfinite(s) else s, color=colour(g), alpha=0.75,
                capsize=3, width=0.7)
         ax.scatter(k + rng.uniform(-0.15, 0.15, len(v)), v, s=6, color="k", zorder=3, lw=0)
@@ -375,6 +347,4 @@ def bar_panel(ax, da: xr.DataArray, groups=None, ylabel="freezing (%)", title=No
 
 
 def checks_attr(checks: list[Check]) -> str:
-    import json
-
     return json.dumps([c.as_dict() for c in checks])

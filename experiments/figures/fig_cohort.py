@@ -1,4 +1,12 @@
-"""MODEL.md 7.7: a virtual cohort with per-subject heterogeneity; responder fraction."""
+"""A virtual cohort with per-subject heterogeneity; responder fraction (docs/experiments.md, section 7).
+
+Each subject is tested before treatment (a 4-tone test in the extinction
+context B, 24 h after conditioning), then given saline or ketamine 1 h later,
+extinguished 23 h after the dose and tested for recall a day later. A
+subject responds when its recall freezing is at least 30% below its own
+pre-treatment test (Feder et al. 2021 scored response as a >= 30% fall of the
+symptom score from each patient's baseline).
+"""
 
 from __future__ import annotations
 
@@ -8,21 +16,25 @@ from functools import lru_cache
 import numpy as np
 import xarray as xr
 
+from experiments.analysis import metrics
+from experiments.analysis import statistics as stats
+from experiments.analysis.design import BETWEEN, CONTROL
+from experiments.analysis.targets import TARGETS
 from experiments.figures import core, fig_control
 from experiments.figures.core import Check, Group
 
 NAME = "cohort"
 TITLE = "Virtual cohort: group means ± SEM and responder fraction, ketamine vs saline"
-CITATION = ("MODEL.md 7.7; Feder et al. 2021 Am J Psychiatry (67% responders on ketamine vs "
-            "20% on midazolam)")
+CITATION = ("docs/experiments.md, section 7; Feder et al. 2021 Am J Psychiatry (67% responders "
+            "on ketamine vs 20% on midazolam)")
 SUMMARY = ("Heterogeneous subjects (lognormal jitter of CS->LA and IL->ITC weights, learning "
-           "rate, protein synthesis and ketamine potency) given saline or ketamine 23 h before "
-           "extinction: group means ± SEM per phase and the fraction of responders.")
+           "rate, protein synthesis and ketamine potency) tested before treatment, given saline "
+           "or ketamine 23 h before extinction, and tested again: group means ± SEM per phase "
+           "and the fraction of responders against each subject's own pre-treatment test.")
+DESIGN = BETWEEN  # a randomised trial: different animals per arm
 
 SALINE, DRUG = "saline", "ketamine 24 h before"
-EXPERIMENTS = {SALINE: "saline", DRUG: "ketamine_24h_before_extinction"}
-# subject ids (= seeds) of the two arms do not overlap: different animals
-FIRST_SUBJECT = {SALINE: 1, DRUG: 1001}
+DRUG_EXPERIMENT = "ketamine_24h_before_extinction"
 # lognormal log-sd per key (experiments.analysis.cohorts.factor: median = the config value)
 JITTER = {
     "network.projections.cs_la.w_ampa_nS": 0.10,
@@ -31,18 +43,27 @@ JITTER = {
     "synaptogenesis.k_protein": 0.25,
     "pharmacology.agents.ketamine.ic50_E_uM": 0.25,
 }
-# responder: recall freezing at least 30% below the end of conditioning
-# (the default of fearsim-collect --cohort, experiments.io.collect.responders)
-RESPONDER_DROP = 0.30
+RESPONDER_DROP = TARGETS["7.3"].fraction
+# the pre-treatment test: CS alone in the extinction context, 24 h after conditioning
+BASELINE_TEST = {"phase": "extinction", "context": "B", "n_trials": 4, "us": False,
+                 "interval_before_h": 24.0, "real_duration_min": 20.0}
+BASELINE, EXTINCTION = 2, 3  # session indices: the test goes in before extinction
+
+
+def sessions(quick: bool) -> str:
+    """The default (or short) protocol with the pre-treatment test inserted."""
+    base = core.protocol_sessions("short" if quick else "fear_extinction")
+    test = dict(BASELINE_TEST, n_trials=2, real_duration_min=10.0) if quick else BASELINE_TEST
+    return core.sessions_override(base[:BASELINE] + [test] + base[BASELINE:])
 
 
 @lru_cache(maxsize=8)
 def _base(overrides: tuple[str, ...]) -> dict:
-    from experiments.analysis.cohorts import _get
+    from experiments.analysis.cohorts import config_value
     from experiments.config_store import compose, plain
 
     cfg = plain(compose(list(overrides)))
-    return {k: _get(cfg, k) for k in JITTER}
+    return {k: config_value(cfg, k) for k in JITTER}
 
 
 def jitter_overrides(base_overrides: list[str], subject: int) -> list[str]:
@@ -53,16 +74,16 @@ def jitter_overrides(base_overrides: list[str], subject: int) -> list[str]:
 
 
 def groups(quick: bool) -> list[Group]:
-    q = list(fig_control.QUICK) if quick else []
+    q = [sessions(quick)] + (fig_control.QUICK[1:] if quick else [])
+    arms = {SALINE: list(CONTROL),
+            # the dose stays 23 h before extinction, now session EXTINCTION
+            DRUG: [f"experiment={DRUG_EXPERIMENT}",
+                   f"pharmacology.doses.0.session={EXTINCTION}"]}
     out = []
-    for lab, exp in EXPERIMENTS.items():
-        ov = [f"experiment={exp}"] + q
+    for lab, arm in arms.items():
+        ov = arm + q
         out.append(Group(lab, ov, per_subject=lambda seed, ov=ov: jitter_overrides(ov, seed)))
     return out
-
-
-def seeds_for(label: str, n: int) -> list[int]:
-    return list(range(FIRST_SUBJECT[label], FIRST_SUBJECT[label] + n))
 
 
 def n_seeds(quick: bool) -> int:
@@ -70,13 +91,25 @@ def n_seeds(quick: bool) -> int:
 
 
 def analyse(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
-    out = fig_control.analyse(data)
-    drop = 1 - out.recall / out.conditioning_last
+    out = xr.Dataset({"freezing": core.stack_trials(data)})
+    out["seed"] = core.seeds_of(data)
+    measures = {
+        "conditioning_last": lambda d: metrics.phase_value(d, "conditioning", "last"),
+        "baseline_test": lambda d: metrics.session_value(d, BASELINE),
+        "extinction_first": lambda d: metrics.session_value(d, EXTINCTION, "first"),
+        "extinction_last": lambda d: metrics.session_value(d, EXTINCTION, "last"),
+        "recall": lambda d: metrics.phase_value(d, "recall"),
+        "renewal": lambda d: metrics.phase_value(d, "renewal"),
+    }
+    for name, fn in measures.items():
+        out[name] = core.per_subject(data, fn)
+        out[name].attrs["units"] = "%"
+    drop = 1 - out.recall / out.baseline_test
     out["relative_drop"] = drop
-    out["relative_drop"].attrs["long_name"] = "1 - recall / end-of-conditioning freezing"
-    out["responder"] = (drop >= RESPONDER_DROP).where(drop.notnull())
+    out["relative_drop"].attrs["long_name"] = "1 - recall / pre-treatment test freezing"
+    out["responder"] = metrics.responders(out.recall, out.baseline_test, RESPONDER_DROP)
     out["responder"].attrs["criterion"] = (f"recall <= (1 - {RESPONDER_DROP}) x "
-                                           "end-of-conditioning freezing")
+                                           "pre-treatment test freezing")
     out.attrs["jitter_json"] = json.dumps(JITTER)
     return out
 
@@ -89,12 +122,12 @@ def plot(data: xr.Dataset):
     axes[0].legend(loc="upper right")
     axes[0].set_title("freezing per trial (mean ± SEM)", loc="left", pad=10)
     ax = axes[1]
-    names = ["conditioning_last", "extinction_last", "recall", "renewal"]
-    labels = ["cond.\n(last)", "ext.\n(last)", "recall", "renewal"]
+    names = ["conditioning_last", "baseline_test", "extinction_last", "recall", "renewal"]
+    labels = ["cond.\n(last)", "pre-\ntest", "ext.\n(last)", "recall", "renewal"]
     w = 0.38
     for j, g in enumerate(data.group.values.tolist()):
-        m = [core.mean_sem(core.values(data[v], g))[0] for v in names]
-        s = [core.mean_sem(core.values(data[v], g))[1] for v in names]
+        m = [stats.mean_sem(core.values(data[v], g))[0] for v in names]
+        s = [stats.mean_sem(core.values(data[v], g))[1] for v in names]
         ax.bar(np.arange(len(names)) + (j - 0.5) * w, m, w, yerr=np.nan_to_num(s),
                color=core.colour(g), alpha=0.8, capsize=2, label=g)
     ax.set_xticks(range(len(names)))
@@ -104,7 +137,7 @@ def plot(data: xr.Dataset):
     ax.set_title("per phase", loc="left", pad=10)
     ax = axes[2]
     for j, g in enumerate(data.group.values.tolist()):
-        r = core.values(data.responder, g)
+        r = stats.clean(core.values(data.responder, g))
         ax.bar(j, 100 * r.mean() if len(r) else np.nan, color=core.colour(g), alpha=0.8)
         ax.text(j, 100 * r.mean() + 2 if len(r) else 2, f"{int(r.sum())}/{len(r)}",
                 ha="center", fontsize=6)
@@ -118,15 +151,18 @@ def plot(data: xr.Dataset):
 
 
 def checks(data: xr.Dataset) -> list[Check]:
-    rd, rs = core.values(data.responder, DRUG), core.values(data.responder, SALINE)
-    c = core.fisher(int(rd.sum()), len(rd), int(rs.sum()), len(rs))
-    out = [Check("responder fraction higher on ketamine than saline",
-                 "MODEL.md 7.7; Feder et al. 2021 (67% vs 20%)",
-                 f"ketamine {int(rd.sum())}/{len(rd)} ({100 * rd.mean():.0f}%) vs saline "
-                 f"{int(rs.sum())}/{len(rs)} ({100 * rs.mean():.0f}%)",
-                 f"ketamine > saline, p < {core.ALPHA}",
-                 bool(c.diff > 0 and c.p < core.ALPHA), c.test, c.p, c.effect, c.n)]
+    design = core.design_of(data)
+    rd, rs = (core.values(data.responder, g) for g in (DRUG, SALINE))
+    c = stats.compare_fractions(rd, rs, design)
+    kd, ks = stats.clean(rd), stats.clean(rs)
+    cite = "docs/experiments.md, section 7; Feder et al. 2021 (67% vs 20%)"
+    out = [core.from_comparison(
+        "responder fraction higher on ketamine than saline", cite,
+        f"ketamine {int(kd.sum())}/{len(kd)} ({100 * kd.mean():.0f}%) vs saline "
+        f"{int(ks.sum())}/{len(ks)} ({100 * ks.mean():.0f}%); responder: "
+        f"{TARGETS['7.3'].describe()}", TARGETS["7.1"].describe(), kd.mean() > ks.mean(), c)]
     out.append(core.group_check("cohort: ketamine 24 h before lowers recall freezing",
-                                "MODEL.md 7.3, 7.7", core.values(data.recall, DRUG),
-                                core.values(data.recall, SALINE), ("ketamine", "saline"), "<"))
+                                "docs/experiments.md, sections 3 and 7",
+                                core.values(data.recall, DRUG), core.values(data.recall, SALINE),
+                                ("ketamine", "saline"), "<", design, TARGETS["7.2"].describe()))
     return out

@@ -1,49 +1,83 @@
-"""MODEL.md 7.1: acquisition, extinction, recall and renewal in controls."""
+"""Acquisition, extinction, recall and renewal in controls (docs/experiments.md, sections 1, 8)."""
 
 from __future__ import annotations
 
 import numpy as np
 import xarray as xr
 
+from experiments.analysis import metrics
+from experiments.analysis import statistics as stats
+from experiments.analysis.design import CONTROL, WITHIN
+from experiments.analysis.targets import FLOOR_PCT, MAX_FLOOR_TRIALS, RESTING_HZ, TARGETS
 from experiments.figures import core
 from experiments.figures.core import Check, Group
 
 NAME = "control"
 TITLE = "Fear acquisition, extinction, recall and renewal (control)"
-CITATION = ("MODEL.md 7.1; issue 2; Milad & Quirk 2002 Nature; Bouton 2004 Learn Mem; "
-            "Kim, Pare & Nair 2013 (compressed trials)")
-SUMMARY = ("Freezing per trial (mean ± SEM) through habituation, conditioning (A), extinction "
-           "and 24 h recall (B) and the renewal test back in A, with the per-phase levels "
-           "checked against MODEL.md 7.1.")
+CITATION = ("docs/experiments.md, sections 1 and 8; Milad & Quirk 2002 Nature; Bouton 2004 "
+            "Learn Mem; Kim, Paré & Nair 2013 Learn Mem (compressed trials); Bush, "
+            "Sotres-Bayon & LeDoux 2007 J Trauma Stress (individual differences)")
+SUMMARY = ("Freezing per trial (mean ± SEM) of the control (the drug experiments' vehicle "
+           "circuit) through habituation, conditioning (A), extinction and 24 h recall (B) "
+           "and the renewal test back in A, with the per-phase levels, the shape of "
+           "extinction, resting rates and the spread between subjects checked against their "
+           "targets.")
+DESIGN = WITHIN  # one group: its phases are compared within subjects either way
 
 QUICK = ["protocol=short", "network.scale=0.1", "readout.weight_samples=50"]
 GROUP = "control"
+CITE = "docs/experiments.md, section 1"
+# mid-extinction trials of target 8.1 (1-based, of the 20-trial session)
+MID_TRIALS = (9, 12)
+PHASE_VARS = ("habituation", "conditioning_last", "extinction_first", "extinction_last",
+              "recall", "renewal")
 
 
 def groups(quick: bool) -> list[Group]:
-    return [Group(GROUP, list(QUICK) if quick else [])]
+    return [Group(GROUP, list(CONTROL) + (list(QUICK) if quick else []))]
 
 
 def n_seeds(quick: bool) -> int:
     return 2 if quick else 8
 
 
+def _extinction(ds: xr.Dataset) -> int:
+    return metrics.first_session(ds, "extinction")
+
+
+def trials_to_criterion(ds: xr.Dataset) -> float:
+    """Extinction trials until freezing <= the target's fraction of the subject's
+    own end-of-conditioning freezing (target 3.3)."""
+    return metrics.trials_to_criterion(ds, _extinction(ds),
+                                       metrics.phase_value(ds, "conditioning", "last"),
+                                       TARGETS["3.3"].fraction)
+
+
 def analyse(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
-    fz = core.stack_trials(data)
-    out = xr.Dataset({"freezing": fz})
+    """Per-subject phase measures of every group (shared by the circuit figures)."""
+    out = xr.Dataset({"freezing": core.stack_trials(data)})
     out["seed"] = core.seeds_of(data)
-    out["habituation"] = core.per_subject(data, lambda d: core.phase_value(d, "habituation"))
-    out["conditioning_last"] = core.per_subject(
-        data, lambda d: core.phase_value(d, "conditioning", "last"))
-    out["extinction_first"] = core.per_subject(
-        data, lambda d: core.phase_value(d, "extinction", "first"))
-    out["extinction_last"] = core.per_subject(
-        data, lambda d: core.phase_value(d, "extinction", "last"))
-    out["recall"] = core.per_subject(data, lambda d: core.phase_value(d, "recall"))
-    out["renewal"] = core.per_subject(data, lambda d: core.phase_value(d, "renewal"))
-    for v in ("habituation", "conditioning_last", "extinction_first", "extinction_last",
-              "recall", "renewal"):
-        out[v].attrs["units"] = "%"
+    measures = {
+        "habituation": lambda d: metrics.phase_value(d, "habituation"),
+        "conditioning_last": lambda d: metrics.phase_value(d, "conditioning", "last"),
+        "extinction_first": lambda d: metrics.phase_value(d, "extinction", "first"),
+        "extinction_last": lambda d: metrics.phase_value(d, "extinction", "last"),
+        "extinction_mid": lambda d: metrics.trials_mean(d, _extinction(d), *MID_TRIALS),
+        "extinction_floor_trials": lambda d: float(
+            metrics.trials_below(d, _extinction(d), FLOOR_PCT)),
+        "recall": lambda d: metrics.phase_value(d, "recall"),
+        "renewal": lambda d: metrics.phase_value(d, "renewal"),
+        "trials_to_criterion": trials_to_criterion,
+    }
+    for name, fn in measures.items():
+        out[name] = core.per_subject(data, fn)
+        out[name].attrs["units"] = "%" if name in PHASE_VARS + ("extinction_mid",) else "trials"
+    first = next(ds for v in data.values() for ds in v)
+    rest = core.per_subject_vector(data, lambda d: d.resting_rate.values, "population",
+                                   first.population.values)
+    out["resting_rate"] = rest.assign_coords(
+        population_kind=("population", first.population_kind.values.astype(str)))
+    out["resting_rate"].attrs["units"] = "Hz"
     return out
 
 
@@ -59,8 +93,8 @@ def plot(data: xr.Dataset):
     phases = ["habituation", "conditioning", "extinction", "recall", "renewal"]
     rng = np.random.default_rng(0)
     for k, (v, ph) in enumerate(zip(names, phases, strict=True)):
-        x = core.values(data[v], GROUP)
-        m, s = core.mean_sem(x)
+        x = stats.clean(core.values(data[v], GROUP))
+        m, s = stats.mean_sem(x)
         ax.bar(k, m, yerr=s if np.isfinite(s) else 0, color=core.PHASE_COLOURS[ph],
                edgecolor="k", lw=0.6, capsize=2)
         ax.scatter(k + rng.uniform(-0.15, 0.15, len(x)), x, s=5, color="k", zorder=3, lw=0)
@@ -73,35 +107,75 @@ def plot(data: xr.Dataset):
     return fig
 
 
+def _range_check(pattern: str, target_id: str, x, cite: str = CITE) -> Check:
+    t = TARGETS[target_id]
+    n = f"n={len(stats.clean(x))}"
+    return Check(pattern, cite, stats.fmt_ms(x), t.describe(), t.in_range(stats.mean(x)), n=n)
+
+
+def decline_check(pattern: str, cite: str, first, last) -> Check:
+    """Freezing falls from the first to the last extinction block, within subjects."""
+    c = stats.paired(first, last)
+    return core.from_comparison(pattern, cite, f"first {stats.fmt_ms(first)} -> last "
+                                f"{stats.fmt_ms(last)}", f"last < first, p < {stats.ALPHA}",
+                                c.diff > 0, c)
+
+
+def resting_check(data: xr.Dataset, group: str) -> Check:
+    rest = data.resting_rate.sel(group=group)
+    means = rest.mean("subject", skipna=True)
+    out_of_range = [f"{p} {float(m):.2f} Hz" for p, k, m in
+                    zip(rest.population.values, rest.population_kind.values, means.values,
+                        strict=True)
+                    if not RESTING_HZ[str(k)][0] <= float(m) <= RESTING_HZ[str(k)][1]]
+    measured = (f"{len(means) - len(out_of_range)}/{len(means)} populations in range"
+                + (f"; out: {', '.join(out_of_range)}" if out_of_range else ""))
+    return Check("resting rates", CITE, measured, TARGETS["1.7"].describe(), not out_of_range,
+                 n=f"n={int(np.isfinite(rest.values).any(1).sum())}")
+
+
+def spread_check(data: xr.Dataset, group: str) -> Check:
+    t = TARGETS["8.6"]
+    cond, rec = (core.values(data[v], group) for v in ("conditioning_last", "recall"))
+    sds = [stats.sd(cond), stats.sd(rec)]
+    return Check("between-subject spread of freezing", "docs/experiments.md, section 8; "
+                 "Bush, Sotres-Bayon & LeDoux 2007",
+                 f"SD end of conditioning {sds[0]:.1f}, recall {sds[1]:.1f} points",
+                 t.describe(), all(t.in_range(s) for s in sds),
+                 n=f"n={len(stats.clean(rec))}")
+
+
 def checks(data: xr.Dataset) -> list[Check]:
     g = GROUP
-    hab = core.values(data.habituation, g)
-    cond = core.values(data.conditioning_last, g)
-    e1, e2 = core.values(data.extinction_first, g), core.values(data.extinction_last, g)
-    rec, ren = core.values(data.recall, g), core.values(data.renewal, g)
-    n = f"n={len(hab)}"
-    cite = "MODEL.md 7.1; issue 2"
-    out = []
-    m = np.mean(hab)
-    out.append(Check("habituation freezing low", cite, core.fmt_ms(hab), "<= 15%",
-                     bool(m <= 15), n=n))
-    m = np.mean(cond)
-    out.append(Check("end-of-conditioning freezing", cite, core.fmt_ms(cond), "60-90%",
-                     bool(60 <= m <= 90), n=n))
-    c = core.paired(e1, e2)
-    out.append(Check("freezing declines within extinction (first vs last block)", cite,
-                     f"first {core.fmt_ms(e1)} -> last {core.fmt_ms(e2)}",
-                     f"last < first, p < {core.ALPHA}",
-                     bool(c.diff > 0 and c.p < core.ALPHA), c.test, c.p, c.effect, c.n))
-    ratio = np.mean(e2) / np.mean(cond) if np.mean(cond) > 0 else float("nan")
-    out.append(Check("last extinction block vs end of conditioning", "issue 2",
-                     f"{core.fmt_ms(e2)} = {ratio:.2f} x end of conditioning",
-                     "<= 0.5 x end of conditioning", bool(ratio <= 0.5), n=n))
-    out.append(Check("extinction recall (24 h, context B)", cite, core.fmt_ms(rec), "<= 40%",
-                     bool(np.mean(rec) <= 40), n=n))
-    c = core.paired(ren, rec)
-    out.append(Check("renewal in the conditioning context", cite,
-                     f"renewal {core.fmt_ms(ren)} vs recall {core.fmt_ms(rec)} "
-                     f"(+{c.diff:.1f} pp)", f">= recall + 20 pp, p < {core.ALPHA}",
-                     bool(c.diff >= 20 and c.p < core.ALPHA), c.test, c.p, c.effect, c.n))
+    v = {name: core.values(data[name], g) for name in PHASE_VARS + (
+        "extinction_mid", "extinction_floor_trials")}
+    out = [_range_check("habituation freezing low", "1.1", v["habituation"]),
+           _range_check("end-of-conditioning freezing", "1.2", v["conditioning_last"]),
+           decline_check("freezing declines within extinction (first vs last block)", CITE,
+                         v["extinction_first"], v["extinction_last"])]
+    cond, last = stats.mean(v["conditioning_last"]), stats.mean(v["extinction_last"])
+    ratio = last / cond if cond > 0 else float("nan")
+    t = TARGETS["1.4"]
+    out.append(Check("last extinction block vs end of conditioning", CITE,
+                     f"{stats.fmt_ms(v['extinction_last'])} = {ratio:.2f} x end of "
+                     "conditioning", t.describe(), bool(ratio <= t.ratio),
+                     n=f"n={len(stats.clean(v['extinction_last']))}"))
+    t = TARGETS["8.1"]
+    floor = stats.mean(v["extinction_floor_trials"])
+    mid = stats.mean(v["extinction_mid"])
+    out.append(Check("extinction is gradual, not at the floor by mid-session",
+                     "docs/experiments.md, section 8",
+                     f"trials {MID_TRIALS[0]}-{MID_TRIALS[1]} {stats.fmt_ms(v['extinction_mid'])}; "
+                     f"{floor:.1f} trials below {FLOOR_PCT:g}%", t.describe(),
+                     bool(t.in_range(mid) and floor <= MAX_FLOOR_TRIALS),
+                     n=f"n={len(stats.clean(v['extinction_mid']))}"))
+    out.append(_range_check("extinction recall (24 h, context B)", "1.5", v["recall"]))
+    c = stats.paired(v["renewal"], v["recall"])
+    t = TARGETS["1.6"]
+    out.append(core.from_comparison(
+        "renewal in the conditioning context", CITE,
+        f"renewal {stats.fmt_ms(v['renewal'])} vs recall {stats.fmt_ms(v['recall'])} "
+        f"({c.diff:+.1f} points)", t.describe(), c.diff >= t.difference, c))
+    out.append(resting_check(data, g))
+    out.append(spread_check(data, g))
     return out

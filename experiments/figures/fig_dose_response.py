@@ -1,20 +1,27 @@
-"""MODEL.md 7.5: dose-response of the acute impairment and of the 24 h-prior benefit."""
+"""Dose-response of the acute impairment and of the 24 h-prior benefit (docs/experiments.md, section 5)."""
 
 from __future__ import annotations
 
 import numpy as np
 import xarray as xr
 
+from experiments.analysis import metrics
+from experiments.analysis import statistics as stats
+from experiments.analysis.design import CONTROL, WITHIN
+from experiments.analysis.targets import TARGETS
 from experiments.figures import core, fig_control
 from experiments.figures.core import Check, Group
 
 NAME = "dose_response"
 TITLE = "Ketamine dose-response: acute impairment tracks occupancy; 24 h-prior benefit is an inverted U"
-CITATION = ("MODEL.md 7.5; issue 3; Li et al. 2010 Science (synaptogenesis at 5-10, not "
-            "80 mg/kg); Girgenti et al. 2017")
+CITATION = ("docs/experiments.md, section 5; Li et al. 2010 Science (synaptogenesis at 5-10, "
+            "not 80 mg/kg); Girgenti et al. 2017 Neurobiol Dis; Clifton et al. 2018 "
+            "J Psychopharmacol")
 SUMMARY = ("Ketamine i.p. at 0-80 mg/kg either 10 min before extinction (recall vs NMDAR "
            "occupancy during extinction) or 23 h before it (benefit = saline recall - drug "
            "recall).")
+
+DESIGN = WITHIN  # every dose given to the same virtual animals
 
 PRIOR, ACUTE = "24 h before", "during extinction"
 # The 24 h-prior arm carries the inverted U, so it gets the finer grid; the
@@ -38,7 +45,7 @@ def doses(quick: bool, arm: str) -> list[float]:
 
 def groups(quick: bool) -> list[Group]:
     q = list(fig_control.QUICK) if quick else []
-    out = [Group(SALINE, ["experiment=saline"] + q)]
+    out = [Group(SALINE, list(CONTROL) + q)]
     for arm, exp in ((PRIOR, "ketamine_24h_before_extinction"),
                      (ACUTE, "ketamine_during_extinction")):
         for d in doses(quick, arm):
@@ -59,7 +66,7 @@ def _occ(ds: xr.Dataset) -> float:
 
 
 def analyse(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
-    recall = core.per_subject(data, lambda d: core.phase_value(d, "recall"))
+    recall = core.per_subject(data, lambda d: metrics.phase_value(d, "recall"))
     occ = core.per_subject(data, _occ)
     dose_list = sorted({float(g.split()[-2]) for g in data if g != SALINE})
     n_sub = recall.sizes["subject"]
@@ -136,51 +143,75 @@ def plot(data: xr.Dataset):
     return fig
 
 
+def _dose_index(d: np.ndarray, dose: float) -> int | None:
+    hits = np.flatnonzero(d == dose)
+    return int(hits[0]) if len(hits) else None
+
+
+def _prior_doses(data: xr.Dataset) -> list[int]:
+    """Indices of the doses the 24 h-prior arm has (saline excluded)."""
+    rec = data.recall_prior.values
+    return [k for k in range(1, rec.shape[0]) if np.isfinite(rec[k]).any()]
+
+
+def _inverted_u(data: xr.Dataset, design: str) -> Check:
+    """Both limbs: the lowest dose and the top dose each below the peak's benefit."""
+    d = data.dose_mg_per_kg.values
+    rec = data.recall_prior.values
+    mb = np.nanmean(data.benefit_prior.values, 1)
+    doses = _prior_doses(data)
+    curve = ", ".join(f"{d[k]:g}: {mb[k]:+.1f}" for k in doses)
+    inner = doses[1:-1]
+    target = TARGETS["5.5"].describe()
+    cite = "docs/experiments.md, section 5; Li et al. 2010"
+    if not inner:
+        return Check("24 h-prior benefit is an inverted U with dose", cite,
+                     f"mean benefit (points) by dose {curve}: no dose between the lowest and "
+                     "the highest", target, False)
+    kpk = max(inner, key=lambda k: mb[k])
+    low, top = doses[0], doses[-1]
+    # a lower benefit is a higher recall: each limb dose's recall above the peak's
+    c = stats.all_of([stats.compare(rec[low], rec[kpk], design),
+                      stats.compare(rec[top], rec[kpk], design)], "both limbs")
+    return core.from_comparison(
+        "24 h-prior benefit is an inverted U with dose", cite,
+        f"mean benefit (points) by dose {curve}; peak {d[kpk]:g} mg/kg", target,
+        min(mb[kpk] - mb[low], mb[kpk] - mb[top]) >= TARGETS["5.5"].difference, c)
+
+
 def checks(data: xr.Dataset) -> list[Check]:
+    design = core.design_of(data)
     out = []
     d = data.dose_mg_per_kg.values
-    occ = data.occupancy_acute.values.ravel()
-    rec = data.recall_acute.values.ravel()
-    c = core.spearman(occ, rec)
-    out.append(Check("acute impairment grows with occupancy (recall vs occupancy, "
-                     "drug during extinction)", "MODEL.md 7.5",
-                     f"{c.effect} over subjects, saline to {d[-1]:g} mg/kg",
-                     f"rho > 0, p < {core.ALPHA}", bool(c.diff > 0 and c.p < core.ALPHA),
-                     c.test, c.p, c.effect, c.n))
-    sal = core.clean(data.recall_saline.values)
-    if ACUTE_IMPAIRING_DOSE in d:
-        k = int(np.flatnonzero(d == ACUTE_IMPAIRING_DOSE)[0])
+    cite = "docs/experiments.md, section 5"
+    c = stats.spearman(data.occupancy_acute.values.ravel(), data.recall_acute.values.ravel())
+    out.append(core.from_comparison(
+        "acute impairment grows with occupancy (recall vs occupancy, drug during extinction)",
+        cite, f"{c.effect} over subjects, saline to {d[-1]:g} mg/kg",
+        TARGETS["5.1"].describe(), c.diff > 0, c))
+    sal = data.recall_saline.values
+    k = _dose_index(d, ACUTE_IMPAIRING_DOSE)
+    if k is not None:
         out.append(core.group_check(
             f"ketamine {ACUTE_IMPAIRING_DOSE:g} mg/kg during extinction raises 24 h recall",
-            "MODEL.md 7.3; Clifton et al. 2018", core.clean(data.recall_acute.values[k]), sal,
-            ("ketamine", "saline"), ">", target=f"recall above saline, p < {core.ALPHA}"))
-    mid = [k for k, v in enumerate(d) if v in (5.0, 10.0)]
-    pooled = np.concatenate([core.clean(data.recall_prior.values[k]) for k in mid]) \
-        if mid else np.array([])
-    names = "+".join(f"{d[k]:g}" for k in mid) or "none"
-    out.append(core.group_check(f"24 h-prior benefit present around 5-10 mg/kg "
-                                f"({names} mg/kg pooled)",
-                                "MODEL.md 7.5; issue 3", pooled, sal,
-                                ("ketamine", "saline"), "<",
-                                target=f"recall below saline, p < {core.ALPHA}"))
+            f"{cite}; Clifton et al. 2018", data.recall_acute.values[k], sal,
+            ("ketamine", "saline"), ">", design, TARGETS["5.2"].describe()))
+    mid = [k for k in (_dose_index(d, 5.0), _dose_index(d, 10.0))
+           if k is not None and k in _prior_doses(data)]
+    rec = data.recall_prior.values
+    if mid:
+        c = stats.all_of([stats.compare(rec[k], sal, design) for k in mid], "each dose")
+        out.append(core.from_comparison(
+            "24 h-prior benefit present at " + " and ".join(f"{d[k]:g}" for k in mid)
+            + " mg/kg", f"{cite}; Girgenti et al. 2017",
+            "; ".join(f"{d[k]:g} mg/kg {stats.fmt_ms(rec[k])}" for k in mid)
+            + f" vs saline {stats.fmt_ms(sal)}", TARGETS["5.3"].describe(),
+            all(stats.mean(rec[k]) < stats.mean(sal) for k in mid), c))
     k80 = int(np.argmax(d))
-    r80 = core.clean(data.recall_prior.values[k80])
-    c = core.welch(r80, sal)
-    absent = len(r80) >= 2 and len(sal) >= 2 and not (c.diff < 0 and c.p < core.ALPHA)
-    out.append(Check(f"24 h-prior benefit absent at {d[k80]:g} mg/kg", "MODEL.md 7.5; issue 3",
-                     f"{d[k80]:g} mg/kg {core.fmt_ms(r80)} vs saline {core.fmt_ms(sal)}",
-                     f"not below saline at p < {core.ALPHA}", bool(absent),
-                     c.test, c.p, c.effect, c.n))
-    ben = data.benefit_prior.values
-    mb = np.nanmean(ben, 1)
-    drug = np.arange(1, len(d))
-    kpk = int(drug[np.nanargmax(mb[drug])]) if np.isfinite(mb[drug]).any() else 0
-    c = core.welch(data.recall_prior.values[k80], data.recall_prior.values[kpk])
-    inverted = bool(kpk != k80 and kpk > 0 and c.diff > 0 and c.p < core.ALPHA)
-    curve = ", ".join(f"{v:g}: {b:+.1f}" for v, b in zip(d[1:], mb[1:], strict=True)
-                      if np.isfinite(b))  # doses of the acute arm only have no benefit
-    out.append(Check("24 h-prior benefit is an inverted U with dose", "MODEL.md 7.5; issue 3",
-                     f"mean benefit (pp) by dose {curve}; peak {d[kpk]:g} mg/kg",
-                     f"peak below the highest dose and {d[k80]:g} mg/kg benefit lower than "
-                     f"the peak's, p < {core.ALPHA}", inverted, c.test, c.p, c.effect, c.n))
+    target = TARGETS["5.4"]
+    out.append(core.equivalence_check(
+        f"24 h-prior benefit absent at {d[k80]:g} mg/kg", f"{cite}; Li et al. 2010",
+        rec[k80], sal, (f"{d[k80]:g} mg/kg", "saline"), target.margin, design,
+        target.describe()))
+    out.append(_inverted_u(data, design))
     return out

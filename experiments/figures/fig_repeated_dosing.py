@@ -1,4 +1,4 @@
-"""MODEL.md 7.6: six ketamine doses over two weeks with extinction sessions, then follow-up."""
+"""Six ketamine doses over two weeks with extinction sessions, then follow-up (docs/experiments.md, section 6)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,22 @@ import numpy as np
 import xarray as xr
 import yaml
 
+from experiments.analysis import metrics
+from experiments.analysis import statistics as stats
+from experiments.analysis.design import WITHIN
+from experiments.analysis.targets import TARGETS
 from experiments.figures import core
 from experiments.figures.core import Check, Group
 
 NAME = "repeated_dosing"
 TITLE = "Ketamine-assisted extinction: six doses over two weeks, then follow-up tests"
-CITATION = ("MODEL.md 7.6; Feder et al. 2021 Am J Psychiatry (six infusions over two weeks; "
+CITATION = ("docs/experiments.md, section 6; Feder et al. 2021 Am J Psychiatry (six infusions over two weeks; "
             "responders kept the benefit for a median 27.5 days)")
 SUMMARY = ("Six ketamine doses (10 mg/kg i.p.), each 23 h before a brief extinction session, vs "
            "saline; recall tests 1, 7, 14 and 28 days after the last session show how long "
            "the benefit lasts.")
+
+DESIGN = WITHIN  # the same virtual animals on saline and on ketamine
 
 SALINE, DRUG = "saline x6", "ketamine x6"
 EXPERIMENT = "repeated_ketamine_extinction"
@@ -30,12 +36,8 @@ QUICK = ["network.scale=0.1", "readout.weight_samples=50"]
 def quick_sessions() -> str:
     """The experiment's sessions (same timing, so the doses stay aligned), fewer trials."""
     sessions = yaml.safe_load(CONFIG.read_text())["protocol"]["sessions"]
-    items = []
-    for s in sessions:
-        s = dict(s, n_trials=QUICK_TRIALS[s["phase"]])
-        items.append("{" + ", ".join(f"{k}: {str(v).lower() if isinstance(v, bool) else v}"
-                                     for k, v in s.items()) + "}")
-    return "protocol.sessions=[" + ", ".join(items) + "]"
+    return core.sessions_override([dict(s, n_trials=QUICK_TRIALS[s["phase"]])
+                                   for s in sessions])
 
 
 def groups(quick: bool) -> list[Group]:
@@ -61,8 +63,9 @@ def analyse(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
     n_sess = ref.sizes["session"]
     sess = np.full((len(data), fz.sizes["subject"], n_sess), np.nan)
     for g, lab in enumerate(data):
-        for s, ds in enumerate(data[lab]):
-            sess[g, s] = [core.session_freezing(ds, k) for k in range(n_sess)]
+        for s, ds in core.subjects(data[lab]):
+            sess[g, s] = [
+                metrics.session_value(ds, k) for k in range(n_sess)]
     out = xr.Dataset({"freezing": fz})
     out["session_freezing"] = (("group", "subject", "session"), sess, {"units": "%"})
     last_dose = _last_dose_h(ref)
@@ -123,35 +126,32 @@ def plot(data: xr.Dataset):
 
 
 def checks(data: xr.Dataset) -> list[Check]:
+    design = core.design_of(data)
     recall = [k for k in _tests(data) if data.session_phase.values[k] == "recall"]
     sf = data.session_freezing
-    comps = {}
-    for k in recall:
-        comps[k] = core.welch(core.values(sf.isel(session=k), DRUG),
-                              core.values(sf.isel(session=k), SALINE))
-    lasting = [k for k in recall if comps[k].diff < 0 and comps[k].p < core.ALPHA]
-    # the benefit lasts until the first test without it
+    comps = {k: stats.compare(core.values(sf.isel(session=k), DRUG),
+                              core.values(sf.isel(session=k), SALINE), design) for k in recall}
+    # the benefit lasts until the first test without it (unadjusted p: a description)
     dur = "none"
     for k in recall:
-        if k not in lasting:
+        if not (comps[k].diff < 0 and comps[k].p < stats.ALPHA):
             break
         dur = f"{data.days_after_last_dose.values[k]:.1f} d"
-    out = []
+    cite = "docs/experiments.md, section 6; Feder et al. 2021"
     k1 = recall[0]
     d1 = data.days_after_last_dose.values[k1]
-    out.append(core.group_check(
+    out = [core.group_check(
         f"benefit after repeated dosing at the first follow-up ({d1:.1f} d after the last dose)",
-        "MODEL.md 7.6; Feder et al. 2021",
-        core.values(sf.isel(session=k1), DRUG), core.values(sf.isel(session=k1), SALINE),
-        ("ketamine x6", "saline x6"), "<"))
+        cite, core.values(sf.isel(session=k1), DRUG), core.values(sf.isel(session=k1), SALINE),
+        ("ketamine x6", "saline x6"), "<", design, TARGETS["6.1"].describe())]
     k14 = min(recall, key=lambda k: abs(data.days_after_last_extinction.values[k] - 14))
     c = comps[k14]
     d14 = data.days_after_last_dose.values[k14]
-    out.append(Check(f"benefit lasts weeks after the last dose (test {d14:.1f} d after it)",
-                     "MODEL.md 7.6; Feder et al. 2021 (median 27.5 days to loss of response)",
-                     f"ketamine x6 {core.fmt_ms(core.values(sf.isel(session=k14), DRUG))} vs "
-                     f"saline x6 {core.fmt_ms(core.values(sf.isel(session=k14), SALINE))}; "
-                     f"benefit lasts through the test at {dur} after the last dose",
-                     f"ketamine x6 < saline x6 at ~2 weeks, p < {core.ALPHA}",
-                     bool(c.diff < 0 and c.p < core.ALPHA), c.test, c.p, c.effect, c.n))
+    out.append(core.from_comparison(
+        f"benefit lasts weeks after the last dose (test {d14:.1f} d after it)",
+        f"{cite} (median 27.5 days to loss of response)",
+        f"ketamine x6 {stats.fmt_ms(core.values(sf.isel(session=k14), DRUG))} vs "
+        f"saline x6 {stats.fmt_ms(core.values(sf.isel(session=k14), SALINE))}; "
+        f"benefit lasts through the test at {dur} after the last dose",
+        TARGETS["6.2"].describe(), c.diff < 0, c))
     return out

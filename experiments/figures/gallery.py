@@ -2,7 +2,7 @@
 
 Re-plots every figure from its data file (``results/figures/NAME.nc``) and
 writes one entry per figure: what it shows, its source, the command and its
-pattern results. By default it previews: images and ``gallery.md`` go to
+pattern results. By default it previews: images and the gallery text go to
 ``results/figures/gallery/`` and the repository is left alone. With
 ``--write-docs`` it writes ``docs/figures/NAME.png`` and rewrites the README
 section between the gallery markers, and refuses figure data from quick-mode
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import xarray as xr
 
-from experiments.figures import by_name
+from experiments.figures import HELD_OUT, by_name
 
 ROOT = Path(__file__).resolve().parents[2]
 START, END = "<!-- gallery:start -->", "<!-- gallery:end -->"
@@ -42,24 +42,34 @@ def entry(module, data: xr.Dataset | None) -> str:
         mode = "quick mode: network.scale 0.1, short protocols" \
             if int(data.attrs.get("quick", 0)) else "default scale"
         commits = data.attrs.get("run_git_commits", "not recorded")
-        lines += ["", f"Patterns ({mode}; {data.attrs.get('n_per_group', '')}; runs from "
-                  f"commit {commits}): {n_pass}/{len(checks)} PASS"]
+        design = data.attrs.get("design", "")
+        design = f"{design}-subject design; " if design else ""
+        lines += ["", f"Patterns ({mode}; {design}{data.attrs.get('n_per_group', '')}; runs "
+                  f"from commit {commits}): {n_pass}/{len(checks)} PASS"]
         lines += [f"- {c['status']} {c['pattern']}: {c['measured']} (target {c['target']})"
-                  for c in checks]
+                  + (f" [{c['test']}, Holm p={c['p_holm']:.3g}]" if c.get("p_holm") is not None
+                     else "") for c in checks]
     lines.append("")
     return "\n".join(lines)
 
 
-def section(entries: list[str]) -> str:
+def section(entries: list[str], held_out: list[str]) -> str:
     head = ("## Figure gallery\n\n" + START + "\n"
             "Regenerate: `fearsim-figure all --jobs 2`, then "
             "`fearsim-figure gallery --write-docs` (it refuses quick-mode data; without the "
-            "flag it previews under results/figures/gallery). Each figure checks its expected "
-            "patterns (docs/experiments.md) and prints PASS or FAIL with n, mean ± SEM, the "
-            "test, its p value and an effect size; the numbers below are from the figure data "
-            "files the images were drawn from. See \"Calibration status\" for the default "
-            "model at full scale.\n\n")
-    return head + "\n".join(entries) + END + "\n"
+            "flag it previews under results/figures/gallery). Each figure checks the expected "
+            "patterns of its section of docs/experiments.md and prints PASS or FAIL with n, "
+            "mean ± SEM, the test, its p value (Holm-corrected within the figure) and an "
+            "effect size; the numbers below are from the figure data files the images were "
+            "drawn from. Figures run on evaluation subjects, apart from the calibration "
+            "subjects.\n\n")
+    tail = ""
+    if held_out:
+        tail = ("\n### Held-out validation\n\n"
+                "Experiments that no calibration used, run with every parameter frozen "
+                "(docs/experiments.md, section 10); reported apart from the targets above.\n\n"
+                + "\n".join(held_out))
+    return head + "\n".join(entries) + tail + END + "\n"
 
 
 def update_readme(text: str, new_section: str) -> str:
@@ -127,20 +137,20 @@ def main(results: Path = Path("results"), docs: Path | None = None,
     else:
         docs = Path(results) / "figures" / "gallery"
     docs.mkdir(parents=True, exist_ok=True)
-    entries = []
+    entries, held_out = [], []
     for m in by_name().values():
         if data[m.NAME] is not None:
             print(_draw(m, data[m.NAME], docs / f"{m.NAME}.png"))
         else:
             print(f"[gallery] no {Path(results) / 'figures' / (m.NAME + '.nc')}; listed "
                   "without an image", file=sys.stderr)
-        entries.append(entry(m, data[m.NAME]))
+        (held_out if m.NAME in HELD_OUT else entries).append(entry(m, data[m.NAME]))
     if write_docs:
-        readme.write_text(update_readme(readme.read_text(), section(entries)))
+        readme.write_text(update_readme(readme.read_text(), section(entries, held_out)))
         print(readme)
     else:
         preview = docs / "gallery.md"
-        preview.write_text(section(entries).replace("](docs/figures/", "]("))
+        preview.write_text(section(entries, held_out).replace("](docs/figures/", "]("))
         print("[gallery] preview only; --write-docs puts it in the README and docs/figures",
               file=sys.stderr)
         print(preview)

@@ -12,10 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-PHASE_COLOURS = {
-    "habituation": "#d9d9d9", "conditioning": "#fcbba1", "extinction": "#c6dbef",
-    "recall": "#c7e9c0", "renewal": "#fdd0a2",
-}
+# phase shading is the figures' (experiments.figures.core): defined once
+from experiments.figures.core import PHASE_COLOURS, shade_phases  # noqa: F401
+
 # the same phases as lines (sweep plots): one saturated colour each
 PHASE_LINE_COLOURS = {
     "habituation": "#737373", "conditioning": "#cb181d", "extinction": "#2171b5",
@@ -59,17 +58,6 @@ def pathway_colour(pathway: str, regions) -> tuple:
 def pathway_style(pathway: str) -> str:
     return INPUT_STYLES.get(pathway.rsplit("_", 1)[0], "-")
 
-
-def shade_phases(ax, phases):
-    """Shade consecutive trials of each phase and label them."""
-    start = 0
-    for k in range(1, len(phases) + 1):
-        if k == len(phases) or phases[k] != phases[start]:
-            ax.axvspan(start - 0.5, k - 0.5, color=PHASE_COLOURS.get(phases[start], "#eee"),
-                       alpha=0.6, lw=0)
-            ax.text((start + k - 1) / 2, 1.01, phases[start], transform=ax.get_xaxis_transform(),
-                    ha="center", va="bottom", fontsize=7)
-            start = k
 
 
 def plot_run(ds, path: Path) -> Path:

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import xarray as xr
 
+from experiments.analysis.design import EVALUATION, SubjectRange, group_subjects
+from model.readout import RunawayError
+
 
 def log(msg: str) -> None:
     print(f"[figure] {msg}", file=sys.stderr, flush=True)
@@ -26,16 +29,25 @@ class RunSpec:
     run_id: str = ""
     path: Path | None = None
     figures: list[str] = field(default_factory=list)
+    subject_index: int = 0
 
 
-def seeds(module, label: str, n: int) -> list[int]:
-    if hasattr(module, "seeds_for"):
-        return module.seeds_for(label, n)
-    return list(range(1, n + 1))
+@dataclass
+class RunFailure:
+    """Why a run has no results file; runaway activity is a result of the model."""
+
+    message: str
+    runaway: bool
 
 
-def plan(module, quick: bool, n: int | None, runs_dir: Path) -> list[RunSpec]:
-    """Every run of one figure, with its run id and results path."""
+def plan(module, quick: bool, n: int | None, runs_dir: Path, design: str | None = None,
+         subjects: SubjectRange = EVALUATION, extra: list[str] | None = None) -> list[RunSpec]:
+    """Every run of one figure, with its run id and results path.
+
+    Group g's subjects come from :func:`experiments.analysis.design.group_subjects`
+    (``design`` defaults to the figure's ``DESIGN``); ``extra`` overrides apply
+    to every run (calibration uses them).
+    """
     import copy
 
     from experiments.config_store import compose, plain
@@ -43,11 +55,13 @@ def plan(module, quick: bool, n: int | None, runs_dir: Path) -> list[RunSpec]:
     from experiments.io.store import run_id
 
     n = n or module.n_seeds(quick)
+    design = design or module.DESIGN
     out = []
-    for grp in module.groups(quick):
+    for g, grp in enumerate(module.groups(quick)):
         base = None
-        for seed in seeds(module, grp.label, n):
-            ov = grp.subject_overrides(seed) + [f"paths.results_dir={runs_dir}"]
+        for k, seed in enumerate(group_subjects(g, n, design, subjects)):
+            ov = grp.subject_overrides(seed) + list(extra or []) + [
+                f"paths.results_dir={runs_dir}"]
             if grp.per_subject is not None:
                 rid, path = result_path(compose(ov))
             else:  # the seed is the only difference: compose the group once
@@ -57,7 +71,7 @@ def plan(module, quick: bool, n: int | None, runs_dir: Path) -> list[RunSpec]:
                 resolved["simulation"]["seed"] = seed
                 rid = run_id(resolved)
                 path = (Path(runs_dir) / f"{rid}.nc").resolve()
-            out.append(RunSpec(module.NAME, grp.label, seed, ov, rid, path, [module.NAME]))
+            out.append(RunSpec(module.NAME, grp.label, seed, ov, rid, path, [module.NAME], k))
     return out
 
 
@@ -78,19 +92,18 @@ def _worker(overrides: list[str]) -> str:
         return str(execute(compose(overrides)))
 
 
-def execute_missing(specs: list[RunSpec], jobs: int = 1) -> dict[str, str]:
-    """Run every spec whose results file is missing; returns {run id: error} of failures."""
+def execute_missing(specs: list[RunSpec], jobs: int = 1) -> dict[str, RunFailure]:
+    """Run every spec whose results file is missing; returns {run id: failure}."""
     from experiments.io import store
-    from model.readout import RunawayError
 
     unique: dict[str, RunSpec] = {}
     for s in specs:
         unique.setdefault(s.run_id, s)
-    errors: dict[str, str] = {}
+    errors: dict[str, RunFailure] = {}
     for s in unique.values():  # runaway runs are finished results too: not run again
         mark = runaway_marker(s)
         if not s.path.exists() and mark.exists():
-            errors[s.run_id] = json.loads(mark.read_text())["error"]
+            errors[s.run_id] = RunFailure(json.loads(mark.read_text())["error"], True)
     todo = [s for s in unique.values()
             if store.verify_run(s.path, s.run_id) is not None and s.run_id not in errors]
     log(f"{len(unique)} runs, {len(unique) - len(todo) - len(errors)} finished, "
@@ -112,12 +125,14 @@ def execute_missing(specs: list[RunSpec], jobs: int = 1) -> dict[str, str]:
                 fut.result()
                 status = "done"
             except Exception as exc:  # a failed run is reported; the rest goes on
-                errors[s.run_id] = f"{exc.__class__.__name__}: {exc}"
-                if isinstance(exc, RunawayError):
+                failure = RunFailure(f"{exc.__class__.__name__}: {exc}",
+                                     isinstance(exc, RunawayError))
+                errors[s.run_id] = failure
+                if failure.runaway:
                     runaway_marker(s).write_text(json.dumps(
                         {"run_id": s.run_id, "overrides": s.overrides,
-                         "error": errors[s.run_id]}))
-                status = f"FAILED ({errors[s.run_id]})"
+                         "error": failure.message}))
+                status = f"FAILED ({failure.message})"
             el = time.time() - t0
             eta = el / done * (len(todo) - done)
             log(f"{done}/{len(todo)} {s.figure}/{s.group} seed {s.seed} run {s.run_id}: "
@@ -128,9 +143,9 @@ def execute_missing(specs: list[RunSpec], jobs: int = 1) -> dict[str, str]:
 def die_with_parent() -> None:
     """Worker initializer: end this worker when the figure command is killed.
 
-    Without it, killing ``fearsim-figure`` left its spawned workers starting
-    new simulations (seen in session 2). Linux only (prctl PR_SET_PDEATHSIG);
-    elsewhere a no-op.
+    Without it, a killed ``fearsim-figure`` would leave its spawned workers
+    starting new simulations. Linux only (prctl PR_SET_PDEATHSIG); elsewhere a
+    no-op.
     """
     import ctypes
     import signal
@@ -145,7 +160,11 @@ def die_with_parent() -> None:
 
 
 def load(specs: list[RunSpec]) -> dict[str, list[xr.Dataset]]:
-    """{group label: [datasets of finished runs, in seed order]}."""
+    """{group label: [datasets of finished runs, in subject order]}.
+
+    Each dataset carries its ``seed`` and ``subject_index`` (its position among
+    the group's subjects), so that a missing run leaves a gap, not a shift.
+    """
     data: dict[str, list[xr.Dataset]] = {}
     for s in specs:
         data.setdefault(s.group, [])
@@ -154,6 +173,7 @@ def load(specs: list[RunSpec]) -> dict[str, list[xr.Dataset]]:
         with xr.open_dataset(s.path, engine="h5netcdf") as ds:
             ds = ds.load()
         ds.attrs["seed"] = s.seed
+        ds.attrs["subject_index"] = s.subject_index
         ds.attrs["fig_group"] = s.group
         data[s.group].append(ds)
     return data

@@ -38,6 +38,7 @@ import numpy as np
 import xarray as xr
 import yaml
 
+from experiments.analysis import metrics
 from experiments.io import cf, store
 from experiments.io.store import ENGINE
 from experiments.io.sweeps import (
@@ -520,19 +521,13 @@ def collect(target: Path, params: list[str] | None = None) -> tuple[xr.Dataset, 
 # ---------------------------------------------------------------------------
 # virtual cohorts
 
-STAT_VARS = {"mean": "phase_freezing", "first": "phase_freezing_first",
-             "last": "phase_freezing_last"}
-
-
 def _phase_stat(ds: xr.Dataset, spec: str) -> xr.DataArray:
     """'recall' or 'conditioning:last' -> freezing per subject."""
-    phase, _, stat = spec.partition(":")
-    var = STAT_VARS.get(stat or "mean")
-    if var is None:
-        raise ValueError(f"{spec}: statistic must be one of {sorted(STAT_VARS)}")
-    if phase not in ds.phase_name.values:
-        raise ValueError(f"{spec}: no phase {phase!r} (phases: {list(ds.phase_name.values)})")
-    return ds[var].sel(phase_name=phase, drop=True)
+    phase, stat = metrics.parse_phase_spec(spec)
+    try:
+        return metrics.phase_stat(ds, phase, stat)
+    except ValueError as exc:
+        raise ValueError(f"{spec}: {exc}") from exc
 
 
 def responders(ds: xr.Dataset, test: str = "recall", reference: str = "conditioning:last",
@@ -542,9 +537,7 @@ def responders(ds: xr.Dataset, test: str = "recall", reference: str = "condition
     Phases are written PHASE[:mean|first|last] (mean of the phase, its first or
     last block, as in the run files). NaN where a subject has no run.
     """
-    t, r = _phase_stat(ds, test), _phase_stat(ds, reference)
-    resp = (t <= (1.0 - drop) * r).astype(float)
-    return resp.where(t.notnull() & r.notnull())
+    return metrics.responders(_phase_stat(ds, test), _phase_stat(ds, reference), drop)
 
 
 def cohort_summary(ds: xr.Dataset, test: str = "recall", reference: str = "conditioning:last",
@@ -554,7 +547,7 @@ def cohort_summary(ds: xr.Dataset, test: str = "recall", reference: str = "condi
         raise ValueError(f"no {subject_dim!r} dimension to average over")
     out = xr.Dataset()
     n = ds.phase_freezing.notnull().sum(subject_dim)
-    for stat, var in STAT_VARS.items():
+    for stat, var in metrics.PHASE_STATS.items():
         x = ds[var]
         suffix = "" if stat == "mean" else f"_{stat}"
         out[f"cohort_freezing{suffix}_mean"] = x.mean(subject_dim)
