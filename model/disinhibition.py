@@ -4,7 +4,7 @@ NMDA-receptor antagonists at subanaesthetic doses first lower the firing of
 fast-spiking interneurons and then raise the firing of prefrontal pyramidal
 cells (Homayoun & Moghaddam 2007 J Neurosci): interneurons depend on NMDA
 receptors for part of their drive, and their NMDA receptors are the more
-sensitive to channel blockers (model/pharmacology/agents.py, lower interneuron IC50).
+sensitive to channel blockers (model/pharmacology/, lower interneuron IC50).
 Prefrontal fast-spiking interneurons carry a tonic NMDA-receptor current from
 ambient glutamate (Povysheva & Johnson 2012 J Neurophysiol). Here a
 population's ``tonic_nmda_nS`` is a constant NMDA conductance, added to the

@@ -6,7 +6,7 @@ Usage:
 TRANSFER.pkl: a transfer function pickled by ``scripts/extinction_probe.py
 --disinhibition --save``. For single doses of ketamine (rat i.p. and human
 i.v. over 40 min) it computes the region's occupancy on a fine clock
-(model/pharmacology/occupancy.py), the burst the transfer function gives
+(model/pharmacology/), the burst the transfer function gives
 (model/disinhibition.py) and the chain's numpy twin
 (model.synaptogenesis.simulate_chain), and prints the burst peak, the mTORC1
 peak and the synaptic protein pool 24 h after the dose (docs/experiments.md,

@@ -1,5 +1,5 @@
 """Clinical experiment configs: human doses placed where the protocol says
-(each exposure session 24 h after an infusion, follow-ups 1-56 days after the
+(each exposure session a day after an infusion, follow-ups 1-56 days after the
 last exposure). Composition and schedules only; no simulation."""
 
 import numpy as np

@@ -335,3 +335,18 @@ def test_protocol_rules_for_shocks_and_contexts(compose):
     with pytest.raises(ConfigError, match="CS.depression_recovery_real_min"):
         compose(["network.inputs.CS.depression_recovery_real_min=-5"])
     compose(["protocol=reinstatement"])
+
+
+def test_the_mechanisms_are_off_by_default_and_on_in_their_experiment(compose):
+    default = compose([])
+    pops, inputs = default.network.populations, default.network.inputs
+    assert not default.plasticity.error_signal
+    assert not default.synaptogenesis.burst_from_circuit
+    assert all(p.positive_error_gain == p.negative_error_gain == 0 for p in pops.values())
+    assert all(p.consolidated_decay_days == 0 and p.tonic_nmda_nS == 0 for p in pops.values())
+    assert all(i.depression_recovery_real_min == 0 for i in inputs.values())
+    assert "ctx_C" not in inputs
+    learning = compose(["experiment=extinction_learning", "protocol=renewal_abc"])
+    assert learning.plasticity.error_signal
+    assert learning.network.populations["IL_E"].negative_error_gain > 0
+    assert "ctx_C" in learning.network.inputs

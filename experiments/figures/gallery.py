@@ -2,7 +2,7 @@
 
 Re-plots every figure from its data file (``results/figures/NAME.nc``) and
 writes one entry per figure: what it shows, its source, the command and its
-pattern results. By default it previews: images and ``gallery.md`` go to
+pattern results. By default it previews: images and the gallery text go to
 ``results/figures/gallery/`` and the repository is left alone. With
 ``--write-docs`` it writes ``docs/figures/NAME.png`` and rewrites the README
 section between the gallery markers, and refuses figure data from quick-mode

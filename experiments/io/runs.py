@@ -95,18 +95,10 @@ class Run:
     def weight_traces(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Pathway -> (times in s on the spiking-network clock, mean efficacy rho)."""
         ds = self.summary
-        if "weight_trace" in ds.data_vars:  # one 2-D variable (pathway, time)
-            da = ds.weight_trace
-            tdim = next(d for d in da.dims if d != "pathway")
-            return {str(pw): (ds[tdim].values, da.sel(pathway=pw).values)
-                    for pw in da.pathway.values}
-        out = {}
-        for name in ds.data_vars:
-            if str(name).startswith("weight_trace_"):
-                pw = str(name)[len("weight_trace_"):]
-                da = ds[name]
-                out[pw] = (ds[da.dims[0]].values, da.values)
-        return out
+        if "weight_trace" not in ds.data_vars:  # readout.weight_samples = 0
+            return {}
+        t = ds.weight_time_s.values
+        return {str(pw): (t, ds.weight_trace.sel(pathway=pw).values) for pw in ds.pathway.values}
 
     def schedule(self):
         """The protocol laid out as it was simulated (:func:`model.protocol.build_schedule`)."""
