@@ -10,8 +10,8 @@ composed config, for keys a command line cannot add, such as new
 projections), and prints per group: freezing per trial (mean over seeds), the
 phase measures the extinction targets use (docs/experiments.md, sections 1,
 2 and 8), the circuit's shock prediction and error per trial, pathway
-weights, and population rates. Seeds must be calibration subjects (1000-9999);
-figures use others.
+weights, and population rates. Seeds must be calibration subjects
+(experiments/analysis/design.py CALIBRATION); figures use others.
 
 Groups share the network and mechanisms of the overrides; they differ in
 protocol, block or drug:
@@ -38,7 +38,6 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-CALIBRATION_SEEDS = range(1000, 10_000)  # calibration subjects, apart from every figure's
 
 GROUPS = {
     "saline": ["experiment=saline"],
@@ -176,9 +175,11 @@ def main():
         disinhibition_probe(list(a.overrides), a.set_file, a.save)
         return
     seeds = [int(s) for s in a.seeds.split(",")]
-    bad = [s for s in seeds if s not in CALIBRATION_SEEDS]
+    from experiments.analysis.design import CALIBRATION
+
+    bad = [s for s in seeds if s not in CALIBRATION]
     if bad:
-        sys.exit(f"--seeds: {bad} are not calibration subjects (1000-9999)")
+        sys.exit(f"--seeds: {bad} are not {CALIBRATION.describe()}")
     groups = a.groups.split(",")
     unknown = [g for g in groups if g not in GROUPS]
     if unknown:

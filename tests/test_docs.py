@@ -47,12 +47,16 @@ BRIEFS = ("MODEL" + ".md", "DESIGN" + ".md")
 # development history: the word session or issue followed by a number (with a
 # space, a hyphen or a hash between); a protocol session is written by its
 # index instead (sessions[2], session index 2), and a run's progress line
-# counts sessions as "session 2/5"
-HISTORY = re.compile(r"\b(?:session|issue)s?[ -]?#?\d+(?!\d*/\d)", re.IGNORECASE)
+# counts sessions as "session 2/5"; a quantity after the word ("sessions 19%",
+# "session 24 h after") is not a number of one
+HISTORY = re.compile(r"\b(?:session|issue)s?[ -]?#?\d+(?![\d.]*(?:/\d|\s*(?:%|h\b|min\b|days?\b)))",
+                     re.IGNORECASE)
 # a path ending in .md/.py/.yaml/.yml, not inside a URL, an absolute path or a glob
 PATH = re.compile(r"(?<![\w./*<{$~:-])((?:[\w-][\w.-]*/)*[\w-][\w.-]*\.(?:md|py|ya?ml))\b")
-# files the tools write at run time (Hydra's record of a sweep); outputs go under results/
-WRITTEN = {"multirun.yaml"}
+# files the tools write at run time (Hydra's record of a sweep, the gallery preview)
+WRITTEN = {"multirun.yaml", "gallery.md"}
+# placeholders in usage lines (FILE.yaml, NAME.png): a name in capitals
+PLACEHOLDER = re.compile(r"^[A-Z_]+\.\w+$")
 SKIP_DIRS = {".git", ".venv", "venv", "results", "build", "dist", "__pycache__",
              ".pytest_cache", ".ruff_cache", "outputs", "multirun"}
 
@@ -130,7 +134,7 @@ def test_no_development_history_outside_the_calibration_log():
 
 
 def _exists(ref: str, rel: str, files: set[str], names: set[str]) -> bool:
-    if ref in BRIEFS or ref in WRITTEN or ref.startswith("results/"):
+    if ref in BRIEFS or ref in WRITTEN or ref.startswith("results/") or PLACEHOLDER.match(ref):
         return True  # the briefs have their own test
     if "/" not in ref:
         return ref in names

@@ -30,7 +30,7 @@ LINE = re.compile(r"^(PASS|FAIL)  .+: .+ \(target .+\)")
 def _figure(args, results, env):
     return subprocess.run([sys.executable, "-m", "experiments.cli.figure", *args,
                            "--results", str(results)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=1800)
+                          capture_output=True, text=True, timeout=3600)
 
 
 @pytest.fixture(scope="session")
