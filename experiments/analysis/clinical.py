@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from experiments.analysis import metrics
+
 RESPONSE_THRESHOLD = 0.3  # Feder et al. 2021: >= 30% improvement in CAPS-5
 
 
@@ -33,8 +35,9 @@ def improvement(baseline, value) -> np.ndarray:
 
 
 def responders(baseline, value, threshold: float = RESPONSE_THRESHOLD) -> np.ndarray:
-    """True where a subject improved by at least `threshold` from its baseline."""
-    return improvement(baseline, value) >= threshold
+    """True where a subject improved by at least `threshold` from its baseline
+    (the responder rule of :func:`experiments.analysis.metrics.responders`)."""
+    return metrics.responders(value, _baseline(baseline), threshold) == 1.0
 
 
 def time_to_loss_of_response(times, values, baseline,
