@@ -4,7 +4,8 @@ Same config, code and seed give identical numbers, so with the toolchain the
 reference was measured with (tests/reference/tiny_phase_freezing.json) every
 phase must match to rounding; with another compiler or CPU target the float
 operations may be ordered differently, and a spiking network amplifies that,
-so the phases must then agree within a few points. A change meant to alter
+so the phases must then agree within the spread of one animal's
+noise realisations. A change meant to alter
 the numbers regenerates the reference with scripts/update_reference.py.
 """
 
@@ -20,10 +21,11 @@ import update_reference  # noqa: E402
 
 from experiments.io import build_cache  # noqa: E402
 
-# points of freezing allowed between toolchains: the run-to-run spread of one
-# subject under a different float ordering, well below the 7-22 point
-# between-subject SD of the tiny network
-OTHER_TOOLCHAIN_POINTS = 5.0
+# points of freezing allowed between toolchains: another float ordering acts
+# like another noise realisation of the same wired animal; 15 points is the
+# upper end of that spread on the tiny network (between-subject SD 7-22
+# points) and still catches a broken phase (a floor, a ceiling, no learning)
+OTHER_TOOLCHAIN_POINTS = 15.0
 
 
 def test_tiny_run_matches_its_reference():
