@@ -35,9 +35,13 @@ def test_same_seed_gives_identical_results(standalone_runs):
     xr.testing.assert_identical(a.spikes, b.spikes)
 
 
-@pytest.mark.parametrize("device", ["runtime", "cpp_standalone"])
-def test_conditioning_raises_the_cem_cs_response(device, runtime_run, standalone_runs):
-    out = runtime_run if device == "runtime" else standalone_runs[0]
+# the runtime (Cython) device takes about four minutes for the tiny protocol:
+# the slow target checks it, the default suite the standalone device
+@pytest.mark.parametrize("device", [pytest.param("runtime", marks=pytest.mark.slow),
+                                    "cpp_standalone"])
+def test_conditioning_raises_the_cem_cs_response(device, request, standalone_runs):
+    out = (request.getfixturevalue("runtime_run") if device == "runtime"
+           else standalone_runs[0])
     ds = out.summary
     cem = ds.cs_response.sel(population="CeM")
     before = float(cem.where(ds.phase == "habituation", drop=True).mean())
