@@ -46,9 +46,9 @@ HISTORY_FILE = "docs/calibration-log.md"
 BRIEFS = ("MODEL" + ".md", "DESIGN" + ".md")
 # development history: the word session or issue followed by a number (with a
 # space, a hyphen or a hash between); a protocol session is written by its
-# index instead (sessions[2], session index 2), and a run's progress line
-# counts sessions as "session 2/5"; a quantity after the word ("sessions 19%",
-# "session 24 h after") is not a number of one
+# index instead (sessions[2], session index 2), a run's progress line counts
+# sessions as a fraction (done of total), and a quantity after the word (a
+# percentage, a duration) is not a session's number
 HISTORY = re.compile(r"\b(?:session|issue)s?[ -]?#?\d+(?![\d.]*(?:/\d|\s*(?:%|h\b|min\b|days?\b)))",
                      re.IGNORECASE)
 # a path ending in .md/.py/.yaml/.yml, not inside a URL, an absolute path or a glob
