@@ -5,7 +5,7 @@ Usage: ``python scripts/update_reference.py``
 Run it only when a change is meant to alter the model's numbers, and say so
 in the commit. It writes ``tests/reference/tiny_phase_freezing.json`` with
 the date, the commit and the toolchain the values were measured with:
-``tests/test_regression.py`` compares every later tiny run against it.
+``tests/test_integration.py`` compares every later tiny run against it.
 """
 
 import datetime
@@ -18,15 +18,19 @@ REFERENCE = ROOT / "tests" / "reference" / "tiny_phase_freezing.json"
 OVERRIDES = ["experiment=tiny", "simulation.device=cpp_standalone", "simulation.seed=1"]
 
 
-def measure() -> dict:
-    """Per-phase mean freezing (%) of the tiny run with ``OVERRIDES``."""
+def phase_freezing(summary) -> dict:
+    """Per-phase mean freezing (%) of one run's summary dataset."""
     from experiments.analysis.metrics import phase_value
+
+    return {str(p): phase_value(summary, str(p)) for p in summary.phase_name.values}
+
+
+def measure() -> dict:
+    """:func:`phase_freezing` of the tiny run with ``OVERRIDES``."""
     from experiments.config_store import compose
     from experiments.io import build_cache
 
-    out = build_cache.run_cached(compose(OVERRIDES))
-    ds = out.summary
-    return {str(p): phase_value(ds, str(p)) for p in ds.phase_name.values}
+    return phase_freezing(build_cache.run_cached(compose(OVERRIDES)).summary)
 
 
 def main() -> int:

@@ -1,5 +1,7 @@
 """A tiny network through the short protocol, on both Brian2 devices."""
 
+import json
+import math
 import os
 import subprocess
 import sys
@@ -14,6 +16,9 @@ from model import simulate
 from model.readout import RunawayError
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+import update_reference  # noqa: E402
+
 TINY = ["experiment=tiny"]
 
 
@@ -97,3 +102,37 @@ def test_standalone_cli_writes_results_file_and_figure(tmp_path):
                         cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)
     assert r2.returncode == 0 and "already finished" in r2.stderr
     assert r2.stdout.strip().splitlines()[-1] == str(path)
+
+
+# points of freezing allowed between toolchains: another float ordering acts
+# like another noise realisation of the same wired animal; 15 points is the
+# upper end of that spread on the tiny network (between-subject SD 7-22
+# points) and still catches a broken phase (a floor, a ceiling, no learning)
+OTHER_TOOLCHAIN_POINTS = 15.0
+
+
+def test_tiny_run_matches_its_reference(standalone_runs):
+    """The tiny run's per-phase freezing against its stored, dated reference.
+
+    Same config, code and seed give identical numbers, so with the toolchain
+    the reference was measured with (tests/reference/tiny_phase_freezing.json)
+    every phase must match to rounding; with another compiler or CPU target the
+    float operations may be ordered differently, and a spiking network
+    amplifies that, so the phases must then agree within the spread of one
+    animal's noise realisations. A change meant to alter the numbers
+    regenerates the reference with scripts/update_reference.py.
+    """
+    reference = json.loads(update_reference.REFERENCE.read_text())
+    # the standalone runs here are the reference's config: the tiny
+    # experiment with the default seed
+    assert reference["overrides"][:2] == TINY + ["simulation.device=cpp_standalone"]
+    measured = update_reference.phase_freezing(standalone_runs[0].summary)
+    expected = reference["phase_freezing_percent"]
+    assert set(measured) == set(expected)
+    same_toolchain = reference["toolchain"] == build_cache.toolchain_info()
+    tolerance = 1e-9 if same_toolchain else OTHER_TOOLCHAIN_POINTS
+    off = {p: (measured[p], expected[p]) for p in expected
+           if not math.isclose(measured[p], expected[p], abs_tol=tolerance)}
+    assert not off, (f"phase freezing (measured, reference of {reference['date']}, "
+                     f"commit {reference['commit'][:10]}): {off}; if the change is meant to "
+                     "alter the numbers, run scripts/update_reference.py")
