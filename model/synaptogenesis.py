@@ -19,11 +19,24 @@ neuron's region (``occ_slow``, a TimedArray on protocol time):
       tau_pool dpool/dt = 1 + k_translation * occ_E - pool
       tau_bdnf dbdnf/dt = k_release * burst * pool + infusion_bdnf - bdnf
 
-* TrkB activation with desensitisation (receptor internalisation), so that
-  mTORC1 signalling is transient (peak ~1 h, baseline by ~2 h; Li et al. 2010):
+* TrkB activation with ligand-induced down-regulation (internalisation and
+  degradation of BDNF-bound TrkB), so that mTORC1 signalling is transient
+  (peak ~1 h, baseline by ~2 h; Li et al. 2010). BDNF down-regulates TrkB
+  and leaves neurons refractory to it for hours (Frank et al. 1996 Eur J
+  Neurosci 8:1220; Knusel et al. 1997 Neuroscience 78:851; Sommerfeld et al.
+  2000 J Biol Chem 275:8982; Proenca et al. 2016 J Neurochem 138:397: surface
+  TrkB halves over 2-3 h of BDNF). ``desens`` is the fraction of TrkB lost
+  from the surface. Mass action: surface receptors are lost at a rate
+  proportional to BDNF times the receptors still there, and return at the
+  rate 1/tau_desens (recycling and synthesis):
 
       trkb = bdnf * (1 - desens) * (1 - trkb_block)
-      tau_desens ddesens/dt = clip(k_desens * bdnf, 0, 1) - desens
+      tau_desens ddesens/dt = k_desens * bdnf * (1 - desens) - desens
+
+  For a constant BDNF level b the steady state is desens = k b / (1 + k b),
+  trkb = b / (1 + k b) (k = k_desens), which rises with b over the whole
+  range. Onset is faster the more BDNF there is (time constant
+  tau_desens / (1 + k b)); recovery takes tau_desens.
       tau_mtor dmtor/dt = trkb * (1 - rapamycin) * (1 - clip(suppression, 0, 1)) - mtor
       tau_suppression dsuppression/dt = k_suppression * occ_E**4 - suppression
 
@@ -65,9 +78,11 @@ from . import manipulations, nmda
 
 # The chain on the slow clock: each stage relaxes to its target exactly for
 # inputs held over the step, x <- target + (x - target) exp(-dt/tau), so the
-# 10-minute step is accurate for time constants of tens of minutes. Run by a
-# slow-network CodeRunner because the variables live on the neuron group of
-# the spiking network.
+# step (plasticity.consolidation_dt_min, 2 min) is accurate for time constants
+# of tens of minutes. TrkB down-regulation is linear in desens for a held
+# bdnf, so it has the same exact step, with target k b / (1 + k b) and time
+# constant tau_desens / (1 + k b). Run by a slow-network CodeRunner because the
+# variables live on the neuron group of the spiking network.
 CHAIN_UPDATE = f"""
 occ_E = {nmda.slow_occupancy("nmda_channel_E")}
 occ_I = {nmda.slow_occupancy("nmda_channel_I")}
@@ -78,7 +93,7 @@ infusion_bdnf = {manipulations.infusion_level("bdnf", "region_index")}
 trkb = bdnf*(1 - desens)*(1 - trkb_block)
 pool = (1 + k_translation*occ_E) + (pool - (1 + k_translation*occ_E))*exp(-dt_chain/tau_pool)
 bdnf = (k_release*burst*pool + infusion_bdnf) + (bdnf - (k_release*burst*pool + infusion_bdnf))*exp(-dt_chain/tau_bdnf)
-desens = clip(k_desens*bdnf, 0, 1) + (desens - clip(k_desens*bdnf, 0, 1))*exp(-dt_chain/tau_desens)
+desens = k_desens*bdnf/(1 + k_desens*bdnf) + (desens - k_desens*bdnf/(1 + k_desens*bdnf))*exp(-dt_chain*(1 + k_desens*bdnf)/tau_desens)
 suppression = k_suppression*occ_E**4 + (suppression - k_suppression*occ_E**4)*exp(-dt_chain/tau_suppression)
 mtor = trkb*(1 - rapamycin)*(1 - clip(suppression, 0, 1)) + (mtor - trkb*(1 - rapamycin)*(1 - clip(suppression, 0, 1)))*exp(-dt_chain/tau_mtor)
 translation = mtor + (translation - mtor)*exp(-dt_chain/tau_translation)
@@ -202,7 +217,8 @@ def simulate_chain(sg, occ_E, occ_I, dt_h, rapamycin=0.0, trkb_block=0.0, infusi
 
     occ_E, occ_I: arrays on a grid of step dt_h (hours). ``burst``: the burst
     on the same grid (the circuit's, model/disinhibition.py); None: the
-    occupancy formula. Returns a dict of arrays (pool, bdnf, mtor, protein, trkb).
+    occupancy formula. Returns a dict of arrays (pool, bdnf, desens,
+    suppression, mtor, translation, protein, trkb).
     """
     import numpy as np
 
@@ -218,7 +234,8 @@ def simulate_chain(sg, occ_E, occ_I, dt_h, rapamycin=0.0, trkb_block=0.0, infusi
         trkb = bdnf * (1 - desens) * (1 - trkb_block)
         pool = relax(pool, 1 + sg.k_translation * occ_E[k], sg.tau_pool_h)
         bdnf = relax(bdnf, sg.k_release * b * pool + infusion, sg.tau_bdnf_h)
-        desens = relax(desens, min(max(sg.k_desens * bdnf, 0), 1), sg.tau_desens_h)
+        kb = sg.k_desens * bdnf
+        desens = relax(desens, kb / (1 + kb), sg.tau_desens_h / (1 + kb))
         sup = relax(sup, sg.k_suppression * occ_E[k] ** 4, sg.tau_suppression_h)
         mtor = relax(mtor, trkb * (1 - rapamycin) * (1 - min(max(sup, 0), 1)), sg.tau_mtor_h)
         trans = relax(trans, mtor, sg.tau_translation_h)
