@@ -1,5 +1,7 @@
 """BDNF -> TrkB -> mTORC1 -> proteins -> spines, and the manipulations."""
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -77,6 +79,76 @@ def test_rapamycin_and_trkb_block_stop_the_chain_downstream_only(sg):
     assert bdnf_only["protein"][-1] > 1.2  # BDNF infusion alone drives the chain
 
 
+def _held_bdnf(sg, level, hours):
+    """The chain under a constant BDNF infusion and no drug (bdnf relaxes to ``level``)."""
+    zero = np.zeros(int(round(hours / DT_H)))
+    return synaptogenesis.simulate_chain(sg, zero, zero, DT_H, infusion=level)
+
+
+def test_trkb_down_regulation_reaches_its_mass_action_steady_state(sg):
+    """tau_desens ddesens/dt = k b (1 - desens) - desens: for a constant BDNF level b the
+    surface fraction lost is k b / (1 + k b) and the TrkB signal b / (1 + k b)."""
+    k = sg.k_desens
+    for level in (0.01, 0.1, 1.0, 10.0):
+        r = _held_bdnf(sg, level, hours=20 * (sg.tau_desens_h + sg.tau_bdnf_h))
+        assert r["bdnf"][-1] == pytest.approx(level, rel=1e-9)
+        assert r["desens"][-1] == pytest.approx(k * level / (1 + k * level), rel=1e-6)
+        assert r["trkb"][-1] == pytest.approx(level / (1 + k * level), rel=1e-6)
+
+
+def test_trkb_down_regulation_follows_its_closed_form_in_time(sg):
+    """With bdnf held at b, desens relaxes to k b / (1 + k b) with time constant
+    tau_desens / (1 + k b) (onset faster the more BDNF there is) and, once BDNF is gone,
+    back to 0 with tau_desens. BDNF is made to follow a released step at once (tau_bdnf
+    ~0), so the chain's steps can be compared with the solution of the ODE."""
+    fast = copy.deepcopy(sg)
+    fast.tau_bdnf_h = 1e-9
+    k, tau = sg.k_desens, sg.tau_desens_h
+    n_on, n_off = int(round(2 * tau / DT_H)), int(round(3 * tau / DT_H))
+    for level in (0.05, 0.5, 5.0):
+        burst = np.r_[np.full(n_on, level / sg.k_release), np.zeros(n_off)]
+        zero = np.zeros_like(burst)
+        r = synaptogenesis.simulate_chain(fast, zero, zero, DT_H, burst=burst)
+        np.testing.assert_allclose(r["bdnf"][:n_on], level, rtol=1e-12)
+        t_on = DT_H * np.arange(1, n_on + 1)
+        ss = k * level / (1 + k * level)
+        np.testing.assert_allclose(r["desens"][:n_on],
+                                   ss * (1 - np.exp(-t_on * (1 + k * level) / tau)), rtol=1e-9)
+        t_off = DT_H * np.arange(1, n_off + 1)
+        np.testing.assert_allclose(r["desens"][n_on:],
+                                   r["desens"][n_on - 1] * np.exp(-t_off / tau), rtol=1e-9)
+
+
+def _trkb_integral(sg, level, hours, dt_h):
+    zero = np.zeros(int(round(hours / dt_h)))
+    return synaptogenesis.simulate_chain(sg, zero, zero, dt_h, infusion=level)["trkb"].sum() * dt_h
+
+
+def test_more_bdnf_gives_more_trkb_signalling_over_the_whole_range(sg):
+    """The TrkB signal rises with the amount of BDNF at every level: its steady state
+    b / (1 + k b), and its integral over a 12 h infusion, with no range where more BDNF
+    adds nothing or takes signal away (the clipped target it replaces gave trkb = 0 for
+    every bdnf above 1/k)."""
+    k = sg.k_desens
+    levels = np.geomspace(1e-3, 1e3, 25)
+    assert np.all(np.diff(levels / (1 + k * levels)) > 0)
+    # the equations (a step of 1.2 s resolves the onset, tau_desens / (1 + k b), up to b = 100)
+    wide = np.geomspace(1e-3, 1e2, 11)
+    assert np.all(np.diff([_trkb_integral(sg, b, 12.0, DT_H / 100) for b in wide]) > 0)
+    # the chain's own step, up to about five times the highest BDNF any ketamine dose
+    # releases (80 mg/kg i.p.: ~1.1); beyond ~10 the 2-min step, which reads trkb at the
+    # start of the step, misses part of the faster onset and the integral flattens
+    reached = np.geomspace(1e-3, 5.0, 15)
+    assert np.all(np.diff([_trkb_integral(sg, b, 12.0, DT_H) for b in reached]) > 0)
+    # released BDNF, not only infused: a 30% lower release gives less TrkB signal
+    t, occ_e, occ_i = _ketamine_occupancy(10.0, hours=24)
+    low = copy.deepcopy(sg)
+    low.k_release *= 0.7
+    full = synaptogenesis.simulate_chain(sg, occ_e, occ_i, DT_H)["trkb"].sum()
+    less = synaptogenesis.simulate_chain(low, occ_e, occ_i, DT_H)["trkb"].sum()
+    assert less < full
+
+
 def _run_slow_network(cfg, n_steps):
     """Build the circuit and run only its slow network for n_steps slow steps."""
     import brian2 as b2
@@ -104,7 +176,7 @@ def test_brian_chain_matches_its_numpy_twin(compose):
     e, i = ch.index(("IL", "E")), ch.index(("IL", "I"))
     twin = synaptogenesis.simulate_chain(cfg.synaptogenesis, slow[:n_steps, e],
                                          slow[:n_steps, i], dt_h)
-    for var in ("pool", "bdnf", "mtor", "protein"):
+    for var in ("pool", "bdnf", "desens", "mtor", "protein"):
         assert float(getattr(c.neurons, var)[row]) == pytest.approx(twin[var][-1], rel=1e-9)
     assert slow_grid(sch, dt_h)[1] == pytest.approx(dt_h)
 
