@@ -43,3 +43,28 @@ def tiny_run(tiny_runs_folder):
                        text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]
     return Path(r.stdout.strip().splitlines()[-1]), r.stderr
+
+
+@pytest.fixture(scope="session")
+def standalone_runs(compose, shared_build_cache):
+    """The tiny network in C++ standalone, in this process: seed 1, seed 2, then seed 1
+    again, from one build. Several modules read these runs (the same seed must give
+    the same run even after another seed used the build, another seed another wiring),
+    so they are simulated once per session."""
+    from types import SimpleNamespace
+
+    from experiments.io import build_cache
+
+    def overrides(seed):
+        return ["experiment=tiny", "simulation.device=cpp_standalone", f"simulation.seed={seed}"]
+
+    def config(seed):
+        return compose(overrides(seed))
+
+    structure = build_cache.structure_hash(config(1))
+    builds_before = build_cache.build_count(structure, shared_build_cache)
+    first, other, again = (build_cache.run_cached(config(seed), root=shared_build_cache)
+                           for seed in (1, 2, 1))
+    return SimpleNamespace(first=first, other=other, again=again, overrides=overrides,
+                           builds=build_cache.build_count(structure, shared_build_cache)
+                           - builds_before)

@@ -21,8 +21,15 @@ def _standalone(compose, cache, extra):
     return build_cache.run_cached(cfg, root=cache)
 
 
-def test_silencing_il_changes_il_and_leaves_la_untouched(compose, cache):
-    base = _standalone(compose, cache, [])
+@pytest.fixture(scope="module")
+def drug_run(compose, cache):
+    """The drug protocol as configured: the silencing test's baseline and the
+    ketamine test's drug group (one simulation for both)."""
+    return _standalone(compose, cache, [])
+
+
+def test_silencing_il_changes_il_and_leaves_la_untouched(compose, cache, drug_run):
+    base = drug_run
     silenced = _standalone(compose, cache, [
         "manipulations=[{kind: silence, targets: [IL_E], sessions: [2], epoch: session, "
         "amplitude_pA: 400}]"])
@@ -38,8 +45,8 @@ def test_silencing_il_changes_il_and_leaves_la_untouched(compose, cache):
                                       silenced.summary.rate_trial.sel(population=pop))
 
 
-def test_ketamine_drives_the_chain_and_spines_on_standalone(compose, cache):
-    drug = _standalone(compose, cache, [])
+def test_ketamine_drives_the_chain_and_spines_on_standalone(compose, cache, drug_run):
+    drug = drug_run
     saline = _standalone(compose, cache, ["pharmacology.doses=[]"])
     d, s = drug.summary, saline.summary
     assert float(d.occupancy.max()) > 0.5 and float(s.occupancy.max()) == 0

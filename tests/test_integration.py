@@ -27,15 +27,9 @@ def runtime_run(compose):
     return simulate.run(compose(TINY + ["simulation.device=runtime"]))
 
 
-@pytest.fixture(scope="module")
-def standalone_runs(compose, shared_build_cache):
-    cfg = compose(TINY + ["simulation.device=cpp_standalone"])
-    return (build_cache.run_cached(cfg, root=shared_build_cache),
-            build_cache.run_cached(cfg, root=shared_build_cache))
-
-
 def test_same_seed_gives_identical_results(standalone_runs):
-    a, b = standalone_runs
+    # seed 1 twice, another seed's run between them on the same build
+    a, b = standalone_runs.first, standalone_runs.again
     xr.testing.assert_identical(a.summary, b.summary)
     xr.testing.assert_identical(a.spikes, b.spikes)
 
@@ -46,7 +40,7 @@ def test_same_seed_gives_identical_results(standalone_runs):
                                     "cpp_standalone"])
 def test_conditioning_raises_the_cem_cs_response(device, request, standalone_runs):
     out = (request.getfixturevalue("runtime_run") if device == "runtime"
-           else standalone_runs[0])
+           else standalone_runs.first)
     ds = out.summary
     cem = ds.cs_response.sel(population="CeM")
     before = float(cem.where(ds.phase == "habituation", drop=True).mean())
@@ -72,15 +66,12 @@ def test_runaway_activity_is_reported_not_stored(compose, shared_build_cache):
         build_cache.run_cached(cfg, root=shared_build_cache)
 
 
-def test_standalone_cli_writes_results_file_and_figure(tmp_path):
-    out = tmp_path / "results"
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    r = subprocess.run([sys.executable, "-m", "experiments.cli.run", *TINY,
-                        "simulation.device=cpp_standalone", f"paths.results_dir={out}"],
-                       cwd=tmp_path, capture_output=True, text=True, env=env, timeout=900)
-    assert r.returncode == 0, r.stderr[-3000:]
-    path = Path(r.stdout.strip().splitlines()[-1])
-    assert path.is_absolute() and path.exists() and path.parent == out.resolve()
+def test_standalone_cli_writes_results_file_and_figure(tiny_run, tmp_path):
+    # the session's ``fearsim-run experiment=tiny simulation.seed=1`` (conftest.py),
+    # which every test reading a stored tiny run shares
+    path, _ = tiny_run
+    out = path.parent
+    assert path.is_absolute() and path.exists() and out.name == "runs"
     assert path.with_suffix(".png").exists()
     assert not list(out.glob("*.tmp"))
     with xr.open_dataset(path, engine="h5netcdf") as ds:
@@ -96,12 +87,15 @@ def test_standalone_cli_writes_results_file_and_figure(tmp_path):
     with xr.open_dataset(path, engine="h5netcdf", group="spikes") as sp:
         assert int(sp.spike_count.sum()) == sp.sizes["spike"]
     assert np.all((freezing >= 0) & (freezing <= 100))
-    # a finished run is found and not computed again
+    # a finished run is found and not computed again, here from another folder
+    # that names the results folder
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
     r2 = subprocess.run([sys.executable, "-m", "experiments.cli.run", *TINY,
-                         "simulation.device=cpp_standalone", f"paths.results_dir={out}"],
+                         "simulation.seed=1", f"paths.results_dir={out}"],
                         cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)
-    assert r2.returncode == 0 and "already finished" in r2.stderr
+    assert r2.returncode == 0 and "already finished" in r2.stderr, r2.stderr[-3000:]
     assert r2.stdout.strip().splitlines()[-1] == str(path)
+    assert not list(tmp_path.iterdir())  # nothing written where it was started
 
 
 # points of freezing allowed between toolchains: another float ordering acts
@@ -123,10 +117,9 @@ def test_tiny_run_matches_its_reference(standalone_runs):
     regenerates the reference with scripts/update_reference.py.
     """
     reference = json.loads(update_reference.REFERENCE.read_text())
-    # the standalone runs here are the reference's config: the tiny
-    # experiment with the default seed
-    assert reference["overrides"][:2] == TINY + ["simulation.device=cpp_standalone"]
-    measured = update_reference.phase_freezing(standalone_runs[0].summary)
+    # the standalone run here is the reference's config
+    assert reference["overrides"] == standalone_runs.overrides(1)
+    measured = update_reference.phase_freezing(standalone_runs.first.summary)
     expected = reference["phase_freezing_percent"]
     assert set(measured) == set(expected)
     same_toolchain = reference["toolchain"] == build_cache.toolchain_info()

@@ -64,28 +64,20 @@ def test_in_degrees_scatter_around_the_configured_mean(compose):
     assert degree.std() == pytest.approx(sd, rel=0.35)
 
 
-def test_two_seeds_two_wirings_one_build(compose, shared_build_cache):
-    """Seeds 11, 12 and 11 again: two wirings from one build, and the same seed
-    draws the same wiring and the same activity (the binary's generators are
-    seeded from the run-time seed before the synapses are drawn)."""
-    from experiments.io import build_cache
-
-    def builds():
-        return build_cache.build_count(build_cache.structure_hash(cfg), shared_build_cache)
-
-    cfg = compose(TINY + ["simulation.device=cpp_standalone"])
-    before, outs = builds(), []
-    for seed in (11, 12, 11):
-        cfg = compose(TINY + ["simulation.device=cpp_standalone", f"simulation.seed={seed}"])
-        outs.append(build_cache.run_cached(cfg, root=shared_build_cache))
+def test_two_seeds_two_wirings_one_build(compose, standalone_runs):
+    """Seeds 1, 2 and 1 again (the session's standalone runs): two wirings from one
+    build, and the same seed draws the same wiring and the same activity (the binary's
+    generators are seeded from the run-time seed before the synapses are drawn)."""
+    outs = [standalone_runs.first, standalone_runs.other, standalone_runs.again]
     counts = [dict(out.n_synapses) for out in outs]
     assert [out.timings["compiled"] for out in outs[1:]] == [False, False]
-    assert builds() - before <= 1  # at most the first subject compiled
+    assert standalone_runs.builds <= 1  # at most the first subject compiled
     drawn = [k for k in counts[0] if not k.startswith("candidates:")]
     assert any(counts[0][k] != counts[1][k] for k in drawn)
     assert counts[2] == counts[0]
     assert outs[2].summary.equals(outs[0].summary)
     assert not outs[1].summary.equals(outs[0].summary)
+    cfg = compose(standalone_runs.overrides(1))
     plan = circuit.plan(cfg, build_schedule(cfg.protocol))
     for k in drawn:
         expected = plan.expected_synapses[k]
