@@ -59,6 +59,10 @@ def test_nmda_block_during_conditioning_prevents_cs_la_potentiation(compose, sha
     assert float(w.isel(session=1)) <= float(w.isel(session=0)) + 1e-3
 
 
+# the default suite checks the same through the command line: the sweep test's
+# runaway job (tests/test_sweeps.py) fails with the RunawayError, stores nothing and
+# the sweep goes on
+@pytest.mark.slow
 def test_runaway_activity_is_reported_not_stored(compose, shared_build_cache):
     cfg = compose(TINY + ["simulation.device=cpp_standalone", "network.background_rate_Hz=40000",
                           "readout.rate_ceiling_Hz=50"])

@@ -91,6 +91,10 @@ def test_runtime_sweep_builds_once_and_collects(first_sweep, build_cache, capsys
     assert "1 of 4 sweep jobs failed" in r.stderr
     statuses = sorted(rec["status"] for rec in read_manifest(sweep))
     assert statuses == ["done", "done", "done", "failed"]
+    # the failure is the runaway check, named in its record, and nothing is stored
+    (failed,) = [rec for rec in read_manifest(sweep) if rec["status"] == "failed"]
+    assert failed["error"].startswith("RunawayError: runaway activity: ")
+    assert failed["error"] in r.stderr and failed["path"] and not Path(failed["path"]).exists()
     # each job's progress lines and phase table name its run id
     for rec in read_manifest(sweep):
         label = rec["run_id"][:8]
