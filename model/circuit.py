@@ -55,6 +55,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import (
+    cs_minus,
     disinhibition,
     inputs,
     manipulations,
@@ -312,6 +313,18 @@ def plan_real_time_recovery(cfg, circuit_plan: CircuitPlan, rng) -> None:
     group.regular = inputs.regular_updates(real_time=True)
 
 
+def plan_cs_minus(cfg, circuit_plan: CircuitPlan, rng) -> None:
+    """The CS- tone on the CS+ input neurons it shares (model/cs_minus.py)."""
+    if not cs_minus.enabled(cfg):
+        return
+    group = circuit_plan.groups["inputs"]
+    group.equations += cs_minus.VARIABLE
+    group.fixed["shares_cs_minus"] = cs_minus.shared_flags(cfg, circuit_plan.input_slices,
+                                                           group.n)
+    group.regular = [(name, cs_minus.RATE if name == "inputs_rate" else code, dt, when)
+                     for name, code, dt, when in group.regular]
+
+
 def plan_neurons(cfg, circuit_plan: CircuitPlan, rng) -> None:
     """All populations in one group, each neuron with its population's values."""
     net, sg, tl = cfg.network, cfg.synaptogenesis, circuit_plan.timelines
@@ -551,10 +564,12 @@ def optional_mechanisms(cfg) -> dict:
             "real_time_recovery": inputs.real_time_recovery(cfg.network.inputs),
             "consolidated_decay": plasticity.consolidated_decay(cfg.network.populations),
             "tonic_nmda": disinhibition.enabled(cfg.network.populations),
-            "burst_from_circuit": bool(cfg.synaptogenesis.burst_from_circuit)}
+            "burst_from_circuit": bool(cfg.synaptogenesis.burst_from_circuit),
+            "cs_minus": cs_minus.enabled(cfg)}
 
 
-PLAN_STEPS = (plan_layout, plan_inputs, plan_real_time_recovery, plan_neurons, plan_tonic_nmda,
+PLAN_STEPS = (plan_layout, plan_inputs, plan_real_time_recovery, plan_cs_minus, plan_neurons,
+              plan_tonic_nmda,
               plan_burst_from_circuit,
               plan_projections, plan_consolidated_decay, plan_candidates, plan_error_signal)
 

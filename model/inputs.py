@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import cs_minus
 from .protocol import STIM_CHANNELS, STIM_DT_S
 
 EQUATIONS = """
@@ -125,5 +126,5 @@ def stimulus_channels(input_slices, n: int) -> np.ndarray:
     """Which column of ``stim`` drives each input neuron (structural)."""
     channel = np.zeros(n, dtype=np.int32)
     for name, sl in input_slices.items():
-        channel[sl] = STIM_CHANNELS.index(name)
+        channel[sl] = cs_minus.CHANNEL if name == cs_minus.NAME else STIM_CHANNELS.index(name)
     return channel

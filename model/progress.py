@@ -44,7 +44,8 @@ def fmt_seconds(seconds: float) -> str:
 def sessions_of(cfg) -> list[tuple[str, float]]:
     """(label, simulated seconds) of each session of a config's protocol."""
     pr = cfg.protocol
-    return [(f"{s.phase}, context {s.context}", s.n_trials * pr.trial_s) for s in pr.sessions]
+    return [(f"{s.phase}, context {s.context}", (s.n_trials + s.cs_minus_trials) * pr.trial_s)
+            for s in pr.sessions]
 
 
 class SessionProgress:

@@ -14,7 +14,9 @@ within each trial cycle; in conditioning the US (shock, a high-rate burst)
 covers the last ``us_s`` of the tone. A session with ``cs: false`` has no tone:
 its trials are context alone, and with ``us: true`` they deliver unsignalled
 shocks at the time the tone's US would come (reinstatement; Rescorla & Heth
-1975). Every trial has an *expected-US window*, the last ``us_s`` of its tone
+1975). A session with ``cs_minus_trials`` interleaves that many trials of a
+second tone, never paired with the US (model/cs_minus.py), on the stimulus
+table's CS- column (added only then). Every trial has an *expected-US window*, the last ``us_s`` of its tone
 slot, whether a shock comes or not: the circuit's prediction error is computed
 at its end (model/teacher.py).
 """
@@ -24,6 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from . import cs_minus
 
 STIM_CHANNELS = ("CS", "US", "ctx_A", "ctx_B", "ctx_C")
 CONTEXT_CHANNEL = {"A": 2, "B": 3, "C": 4}
@@ -61,16 +65,26 @@ class Schedule:
         return [float(self.session_abs_h[0])] + [float(a) for a in after]
 
     tail_h: float = 0.0
+    # True for a CS- trial (model/cs_minus.py); all False without CS- trials
+    trial_cs_minus: np.ndarray | None = None
 
     @property
     def n_trials(self) -> int:
         return len(self.trial_start_s)
 
+    @property
+    def cs_plus(self) -> np.ndarray:
+        """True for every trial but a CS- trial: the results file's ``trial`` axis."""
+        if self.trial_cs_minus is None:
+            return np.ones(self.n_trials, dtype=bool)
+        return ~self.trial_cs_minus
+
 
 def build_schedule(protocol) -> Schedule:
     sessions = protocol.sessions
     n_s = len(sessions)
-    dur = np.array([s.n_trials * protocol.trial_s for s in sessions], dtype=float)
+    dur = np.array([(s.n_trials + s.cs_minus_trials) * protocol.trial_s for s in sessions],
+                   dtype=float)
     start = np.concatenate([[0.0], np.cumsum(dur)[:-1]])
     interval = np.array([sessions[k + 1].interval_before_h if k + 1 < n_s else 0.0
                          for k in range(n_s)])
@@ -82,11 +96,13 @@ def build_schedule(protocol) -> Schedule:
 
     rows = []
     for k, s in enumerate(sessions):
-        for j in range(s.n_trials):
+        order = cs_minus.interleave(s.n_trials, s.cs_minus_trials)
+        for j, minus in enumerate(order):
             t0 = start[k] + j * protocol.trial_s
-            frac = j / s.n_trials
+            frac = j / len(order)
             rows.append((k, s.phase, s.context, j, t0,
-                         abs_h[k] + frac * s.real_duration_min / 60.0, s.us, s.cs))
+                         abs_h[k] + frac * s.real_duration_min / 60.0, s.us and not minus,
+                         s.cs, minus))
     trial_start = np.array([r[4] for r in rows])
     cs_on = trial_start + protocol.cs_onset_s
     cs_off = cs_on + protocol.cs_s
@@ -94,15 +110,17 @@ def build_schedule(protocol) -> Schedule:
 
     total = float(dur.sum())
     n_steps = int(round(total / STIM_DT_S))
-    stim = np.zeros((n_steps, len(STIM_CHANNELS)))
+    is_minus = np.array([r[8] for r in rows], dtype=bool)
+    n_columns = cs_minus.CHANNEL + 1 if is_minus.any() else len(STIM_CHANNELS)
+    stim = np.zeros((n_steps, n_columns))
 
     def span(a, b):
         return slice(int(round(a / STIM_DT_S)), int(round(b / STIM_DT_S)))
 
     has_cs = np.array([r[7] for r in rows], dtype=bool)
-    for a, b, u, tone in zip(cs_on, cs_off, us_on, has_cs, strict=True):
+    for a, b, u, tone, minus in zip(cs_on, cs_off, us_on, has_cs, is_minus, strict=True):
         if tone:
-            stim[span(a, b), 0] = 1.0
+            stim[span(a, b), cs_minus.CHANNEL if minus else 0] = 1.0
         if not np.isnan(u):
             stim[span(u, b), 1] = 1.0
     session_of_step = np.zeros(n_steps, dtype=np.int32)
@@ -119,7 +137,7 @@ def build_schedule(protocol) -> Schedule:
         trial_context=np.array([r[2] for r in rows]),
         trial_index_in_session=np.array([r[3] for r in rows]),
         trial_start_s=trial_start, trial_abs_h=np.array([r[5] for r in rows]),
-        trial_has_cs=has_cs, cs_on_s=cs_on, cs_off_s=cs_off, us_on_s=us_on, stim=stim,
+        trial_has_cs=has_cs, trial_cs_minus=is_minus, cs_on_s=cs_on, cs_off_s=cs_off, us_on_s=us_on, stim=stim,
         session_of_step=session_of_step,
         fast_duration_s=total,
         slow_duration_h=float(abs_h[-1] + real_h[-1] + protocol.tail_h),

@@ -9,6 +9,13 @@ CeM output drives freezing through the periaqueductal grey (LeDoux et al.
 1988; Ciocchi et al. 2010 Nature); r50 and slope are calibrated so that
 pre-conditioning freezing is ~5-10% (docs/experiments.md, section 1).
 
+With CS- trials in the protocol (model/cs_minus.py) the ``trial`` axis holds
+the other trials (CS+ and context alone) as without them, and the CS- trials
+have an axis of their own, ``cs_minus_trial``, with the same coordinates and
+readouts (``freezing_cs_minus``: freezing in the CS- window, read exactly as
+in a CS+ trial) and per-phase means (``phase_freezing_cs_minus``, NaN for a
+phase without CS- trials).
+
 IL bursting follows Burgos-Robles et al. (2007): a burst is two or more
 spikes with inter-spike intervals <= ``burst_isi_ms``; reported as bursts per
 IL principal neuron per second over each trial.
@@ -117,18 +124,25 @@ def session_weights(schedule, weights) -> tuple[np.ndarray, np.ndarray]:
     return w_start, w_end
 
 
+def trial_coords(schedule, trials: np.ndarray, dim: str = "trial", prefix: str = "") -> dict:
+    """The per-trial coordinates of the trials ``trials`` (a mask) on axis ``dim``."""
+    return {
+        dim: np.arange(int(trials.sum())),
+        f"{prefix}phase": (dim, schedule.trial_phase[trials].astype(str)),
+        f"{prefix}context": (dim, schedule.trial_context[trials].astype(str)),
+        f"{prefix}session_of_trial": (dim, schedule.trial_session[trials]),
+        f"{prefix}trial_in_session": (dim, schedule.trial_index_in_session[trials]),
+        f"{prefix}trial_start_s": (dim, schedule.trial_start_s[trials]),
+        f"{prefix}trial_time_h": (dim, schedule.trial_abs_h[trials]),
+    }
+
+
 def summary_coords(cfg, schedule, sizes, pathways) -> dict:
     pops = list(cfg.network.populations)
     populations = cfg.network.populations
     sessions = cfg.protocol.sessions
     return {
-        "trial": np.arange(schedule.n_trials),
-        "phase": ("trial", schedule.trial_phase.astype(str)),
-        "context": ("trial", schedule.trial_context.astype(str)),
-        "session_of_trial": ("trial", schedule.trial_session),
-        "trial_in_session": ("trial", schedule.trial_index_in_session),
-        "trial_start_s": ("trial", schedule.trial_start_s),
-        "trial_time_h": ("trial", schedule.trial_abs_h),
+        **trial_coords(schedule, schedule.cs_plus),
         "population": pops,
         "population_kind": ("population", [populations[p].kind for p in pops]),
         "population_region": ("population", [populations[p].region for p in pops]),
@@ -154,17 +168,21 @@ def summarize(cfg, schedule, sizes, spikes, weights, channels):
     freezing_pre = logistic_freezing(rates["pre"][fz_pop], ro.freezing_r50_Hz,
                                      ro.freezing_slope_Hz)
     w_start, w_end = session_weights(schedule, weights)
+    plus, minus = schedule.cs_plus, ~schedule.cs_plus
+    rates_minus = {k: v[:, minus] for k, v in rates.items()}
+    rates = {k: v[:, plus] for k, v in rates.items()}
     ds = xr.Dataset(
         {
-            "freezing": ("trial", freezing, {"units": "%", "long_name": "freezing during CS"}),
-            "freezing_pre": ("trial", freezing_pre, {"units": "%",
-                                                     "long_name": "freezing before CS"}),
+            "freezing": ("trial", freezing[plus], {"units": "%",
+                                                   "long_name": "freezing during CS"}),
+            "freezing_pre": ("trial", freezing_pre[plus], {"units": "%",
+                                                           "long_name": "freezing before CS"}),
             "rate_cs": (("population", "trial"), rates["cs"], {"units": "Hz"}),
             "rate_pre": (("population", "trial"), rates["pre"], {"units": "Hz"}),
             "rate_trial": (("population", "trial"), rates["trial"], {"units": "Hz"}),
             "cs_response": (("population", "trial"), rates["cs"] - rates["pre"],
                             {"units": "Hz"}),
-            "il_burst_rate": ("trial", il_burst_rates(cfg, schedule, sizes, spikes),
+            "il_burst_rate": ("trial", il_burst_rates(cfg, schedule, sizes, spikes)[plus],
                               {"units": "1/s per neuron"}),
             "resting_rate": ("population", resting_rates(cfg, schedule, sizes, spikes),
                              {"units": "Hz"}),
@@ -182,7 +200,33 @@ def summarize(cfg, schedule, sizes, spikes, weights, channels):
                               np.array([rho.mean(axis=0) if rho.size else np.full(len(t), np.nan)
                                         for _, rho in weights.values()]))
     ds = add_phase_summary(ds)
+    if minus.any():
+        ds = add_cs_minus(ds, schedule, freezing[minus], rates_minus)
     check_activity(ds, ro.rate_ceiling_Hz)
+    return ds
+
+
+def add_cs_minus(ds: xr.Dataset, schedule, freezing: np.ndarray, rates: dict) -> xr.Dataset:
+    """The CS- trials on their own axis, and their per-phase freezing (model/cs_minus.py)."""
+    minus = ~schedule.cs_plus
+    ds = ds.assign_coords(trial_coords(schedule, minus, "cs_minus_trial", "cs_minus_"))
+    ds["freezing_cs_minus"] = ("cs_minus_trial", freezing, {"units": "%"})
+    ds["rate_cs_minus"] = (("population", "cs_minus_trial"), rates["cs"], {"units": "Hz"})
+    phases = ds.cs_minus_phase.values
+    stats = {"": [], "_first": [], "_last": []}
+    for ph in ds.phase_name.values:
+        f = freezing[phases == ph]
+        if not len(f):
+            for values in stats.values():
+                values.append(np.nan)
+            continue
+        blk = block_trials(str(ph), len(f))
+        stats[""].append(f.mean())
+        stats["_first"].append(f[:blk].mean())
+        stats["_last"].append(f[-blk:].mean())
+    for key, values in stats.items():
+        ds[f"phase_freezing_cs_minus{key}"] = ("phase_name", np.array(values, dtype=float),
+                                               {"units": "%"})
     return ds
 
 
@@ -215,7 +259,9 @@ def add_phase_summary(ds: xr.Dataset) -> xr.Dataset:
 
 
 def check_activity(ds: xr.Dataset, ceiling_hz: float) -> None:
-    for var in ("rate_cs", "rate_pre", "rate_trial"):
+    for var in ("rate_cs", "rate_pre", "rate_trial", "rate_cs_minus"):
+        if var not in ds:
+            continue
         values = ds[var].values
         if not np.all(np.isfinite(values)):
             raise RunawayError(f"{var} contains NaN or infinite values")

@@ -22,7 +22,7 @@ import numpy as np
 import xarray as xr
 
 from . import circuit as circuit_mod
-from . import disinhibition, phenotypes, progress, standalone, teacher
+from . import cs_minus, disinhibition, phenotypes, progress, standalone, teacher
 from .config import FearsimConfig, validate
 from .protocol import build_schedule, slow_grid
 from .readout import RunawayError, summarize
@@ -106,7 +106,7 @@ def run(cfg: FearsimConfig, progress=None, build=None, timeline=None,
     circuit's disinhibition transfer function, needed with
     ``synaptogenesis.burst_from_circuit`` (:func:`measure_disinhibition`).
     """
-    cfg = phenotypes.apply(validate(cfg))
+    cfg = cs_minus.apply(phenotypes.apply(validate(cfg)))
     if cfg.synaptogenesis.burst_from_circuit and transfer is None:
         raise ValueError("synaptogenesis.burst_from_circuit: the run needs the circuit's "
                          "disinhibition transfer function; measure it first with "
@@ -355,7 +355,7 @@ def assemble_outcome(cfg: FearsimConfig, inputs: ProtocolInputs, raw: dict, devi
         channel=[f"{r}_{k}" for r, k in inputs.channels])
     summary["occupancy"] = (("occ_time_h", "channel"), inputs.occ_slow,
                             {"long_name": "NMDA-receptor occupancy (block and drugs)"})
-    summary["occupancy_trial"] = (("trial", "channel"), inputs.occ_fast)
+    summary["occupancy_trial"] = (("trial", "channel"), inputs.occ_fast[schedule.cs_plus])
     summary = summary.assign(teacher.summary_variables(raw["teacher"], schedule))
     summary = summary.assign(disinhibition.summary_variables(inputs.timelines.transfer,
                                                              inputs.timelines.burst))

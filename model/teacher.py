@@ -163,7 +163,8 @@ def summary_variables(record: dict | None, schedule) -> dict:
     """Data variables of the run summary (none without the error signal)."""
     if record is None:
         return {}
-    values = trial_values(record, schedule)
+    # the results file's trial axis holds the CS+ trials (model/readout.py)
+    values = {k: v[schedule.cs_plus] for k, v in trial_values(record, schedule).items()}
     return {
         "shock_prediction": ("trial", values["prediction"],
                              {"long_name": "shock predicted by the fear output (0..1)"}),

@@ -76,6 +76,13 @@ CASES = [
     ("protocol.block.regions=[XX]", "protocol.block.regions"),
     ("protocol.sessions.9.phase=recall", "protocol.sessions.9: no such item"),
     ("protocol.sessions.0.n_trials=0", "protocol.sessions[0].n_trials"),
+    ("protocol.sessions.0.cs_minus_trials=-1", "protocol.sessions[0].cs_minus_trials=-1"),
+    ("protocol=reinstatement protocol.sessions.3.cs_minus_trials=2",
+     "protocol.sessions[3].cs_minus_trials=2 is not allowed: 0 in a session without the tone"),
+    ("protocol.sessions.0.cs_minus_trials=abc",
+     "protocol.sessions[0].cs_minus_trials='abc' is not allowed: must be an integer"),
+    ("network.cs_minus_overlap=1", "network.cs_minus_overlap=1.0 is not allowed: must be in [0, 1)"),
+    ("network.cs_minus_overlap=nan", "network.cs_minus_overlap=nan"),
     ("protocol.sessions.1.interval_before_h=nan", "protocol.sessions[1].interval_before_h=nan"),
     # readout
     ("readout.freezing_r50_Hz=nan", "readout.freezing_r50_Hz=nan"),

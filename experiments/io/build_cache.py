@@ -43,8 +43,10 @@ COMPILED_MARK = "fearsim_compiled.ok"
 
 def structural_spec(cfg) -> dict:
     """The part of a config that shapes the generated code."""
+    from model import cs_minus
     from model.circuit import optional_mechanisms
 
+    cfg = cs_minus.apply(cfg)  # the CS- input and its projections, where the protocol has one
     net, pr = cfg.network, cfg.protocol
     spec = {
         "network": {
@@ -56,7 +58,7 @@ def structural_spec(cfg) -> dict:
         },
         "delay_ms": cfg.synapses.delay_ms,
         "protocol": {"trial_s": pr.trial_s, "tail_h": pr.tail_h,
-                     "sessions": [[s.n_trials, s.interval_before_h, s.real_duration_min]
+                     "sessions": [[s.n_trials + s.cs_minus_trials, s.interval_before_h, s.real_duration_min]
                                   for s in pr.sessions]},
         "synaptogenesis": {
             "enabled": cfg.synaptogenesis.enabled, "spine_dt_h": cfg.synaptogenesis.spine_dt_h,

@@ -146,7 +146,8 @@ def _add_trials(nwbfile, run: Run, schedule) -> None:
     trial_s = float(run.config["protocol"]["trial_s"])
     for name, description in TRIAL_COLUMNS.items():
         nwbfile.add_trial_column(name=name, description=description)
-    for k in range(schedule.n_trials):
+    # the results file's trial axis: every trial but the CS- trials
+    for row, k in enumerate(np.flatnonzero(schedule.cs_plus)):
         start = float(schedule.trial_start_s[k])
         us_on = float(schedule.us_on_s[k])
         nwbfile.add_trial(
@@ -157,7 +158,8 @@ def _add_trials(nwbfile, run: Run, schedule) -> None:
             protocol_time_h=float(schedule.trial_abs_h[k]),
             cs_on=float(schedule.cs_on_s[k]), cs_off=float(schedule.cs_off_s[k]),
             us=bool(np.isfinite(us_on)), us_on=us_on,
-            freezing=float(ds.freezing.values[k]), freezing_pre=float(ds.freezing_pre.values[k]))
+            freezing=float(ds.freezing.values[row]),
+            freezing_pre=float(ds.freezing_pre.values[row]))
 
 
 def _add_units(nwbfile, run: Run) -> None:

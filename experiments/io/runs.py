@@ -102,11 +102,21 @@ class Run:
 
     def schedule(self):
         """The protocol laid out as it was simulated (:func:`model.protocol.build_schedule`)."""
+        import dataclasses
+
+        from model.config.protocol import SessionConfig
         from model.protocol import build_schedule
 
-        schedule = build_schedule(_namespace(self.config["protocol"]))
+        protocol = dict(self.config["protocol"])
+        # a session field the stored config lacks takes its default (a file
+        # written before the field existed ran with that value)
+        defaults = {f.name: f.default for f in dataclasses.fields(SessionConfig)
+                    if f.default is not dataclasses.MISSING}
+        protocol["sessions"] = [{**defaults, **s} for s in protocol["sessions"]]
+        schedule = build_schedule(_namespace(protocol))
         stored = self.summary.trial_start_s.values
-        if schedule.n_trials != len(stored) or not np.allclose(schedule.trial_start_s, stored):
+        starts = schedule.trial_start_s[schedule.cs_plus]  # the file's trial axis
+        if len(starts) != len(stored) or not np.allclose(starts, stored):
             raise ValueError(f"run {self.run_id}: its stored trials do not follow its protocol "
                              "config (a file from other code?)")
         return schedule

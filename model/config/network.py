@@ -99,6 +99,9 @@ class NetworkConfig:
     populations: dict[str, PopulationConfig]
     inputs: dict[str, InputConfig]
     projections: dict[str, ProjectionConfig]
+    # the fraction of the CS+ input neurons that a CS- tone also drives (shared
+    # tone afferents, model/cs_minus.py); read only by a protocol with CS- trials
+    cs_minus_overlap: float = 0.5
 
 
 def validate_network(net: NetworkConfig) -> None:
@@ -118,6 +121,8 @@ def validate_network(net: NetworkConfig) -> None:
         nonnegative(inp, key, ("depression_recovery_real_min",))
     for name, prj in net.projections.items():
         _validate_projection(f"network.projections.{name}", prj, net)
+    require(0.0 <= net.cs_minus_overlap < 1.0, "network.cs_minus_overlap",
+            "must be in [0, 1) (at 1 the CS- would be the CS+ itself)", net.cs_minus_overlap)
 
 
 def _validate_population(key: str, pop: PopulationConfig) -> None:

@@ -29,6 +29,9 @@ class SessionConfig:
     interval_before_h: float = 24.0
     # real duration this compressed session stands for (for slow dynamics)
     real_duration_min: float = 30.0
+    # trials of a second tone, never paired with the US (CS-), interleaved
+    # with the session's n_trials CS+ trials (model/cs_minus.py)
+    cs_minus_trials: int = 0
 
 
 @dataclass
@@ -88,6 +91,13 @@ def _validate_session(key: str, s: SessionConfig, inputs) -> None:
     positive(s, key, ("real_duration_min",))
     require(not (s.us and s.phase not in US_PHASES), f"{key}.us",
             f"a US is only delivered in {' or '.join(US_PHASES)} sessions", s.us)
+    require(s.cs_minus_trials >= 0, f"{key}.cs_minus_trials", "must be >= 0",
+            s.cs_minus_trials)
+    require(not (s.cs_minus_trials and not s.cs), f"{key}.cs_minus_trials",
+            "0 in a session without the tone (cs: false)", s.cs_minus_trials)
+    require(not (s.cs_minus_trials and "CS" not in inputs), f"{key}.cs_minus_trials",
+            "0 without the tone input network.inputs.CS (the CS- shares its afferents)",
+            s.cs_minus_trials)
     require(f"ctx_{s.context}" in inputs, f"{key}.context",
             f"context {s.context} needs the input network.inputs.ctx_{s.context}", s.context)
 
