@@ -8,7 +8,8 @@ read it from here, so a target is changed in one place.
 Sections 1-5 are calibration targets (values in ``configs/`` were tuned to
 them, on the calibration subjects of :mod:`experiments.analysis.design`);
 sections 6-7 are evaluation targets that nothing was tuned to; section 8 the
-targets of extinction as learning. The held-out validation experiments are
+targets of extinction as learning; section 9 the phenotype and patient
+targets, also untuned. The held-out validation experiments are
 deliberately *not* here: they live in ``experiments/figures/fig_validation.py``
 and are never used for calibration.
 
@@ -140,6 +141,22 @@ _T = [
     Target("8.6", "individual differences (control)",
            "between-subject SD of freezing at end of conditioning and at recall "
            "{low:g}-{high:g} points", 10.0, 20.0, role="extinction"),
+    # 9. phenotypes and patients (nothing tuned to them)
+    Target("9.1", "chronic stress: 24 h recall", ">= {ratio:g} x control's and above it "
+           "(p < {alpha}); ketamine 24 h before extinction lowers it (p < {alpha})",
+           ratio=1.5, role="phenotype"),
+    Target("9.2", "Val66Met: 24 h recall; IL spine rise after ketamine",
+           "recall >= {ratio:g} x control's and above it (p < {alpha}); spine rise at most "
+           "{fraction:g} x wild type's (p < {alpha})", ratio=1.5, fraction=0.5,
+           role="phenotype"),
+    Target("9.3", "discrimination (CS+ / CS-) and over-generalisation",
+           "controls: CS- freezing <= {fraction:g} x CS+ freezing at the end of conditioning "
+           "(p < {alpha}); chronic stress: CS- freezing above controls' (p < {alpha})",
+           fraction=0.5, role="phenotype"),
+    Target("9.5", "virtual patients, six infusions with exposure",
+           "responders (>= {fraction:.0%} below the subject's own baseline) ketamine > saline "
+           "(Fisher, p < {alpha}), beside 67% vs 20%; time to loss of response (Kaplan-Meier, "
+           "log-rank p < {alpha}), median beside 27.5 days", fraction=0.30, role="phenotype"),
 ]
 
 TARGETS: dict[str, Target] = {t.id: t for t in _T}

@@ -11,7 +11,8 @@ from __future__ import annotations
 import importlib
 
 MODULES = ["fig_control", "fig_nmda_block", "fig_ketamine_timing", "fig_spines",
-           "fig_dose_response", "fig_repeated_dosing", "fig_cohort", "fig_validation"]
+           "fig_dose_response", "fig_repeated_dosing", "fig_cohort", "fig_phenotypes", "fig_clinical_trial",
+           "fig_validation"]
 HELD_OUT = ("validation",)
 
 

@@ -55,6 +55,12 @@ COLOURS = {
     "IL inactivated": "#7fbc41",
     "NR2B block in LA": "#8c510a",
     "AAB (extinction in A, test in B)": "#35978f",
+    "healthy": "#404040",
+    "chronic stress": "#b35806",
+    "Val66Met": "#542788",
+    "healthy + ketamine": "#2166ac",
+    "chronic stress + ketamine": "#f1a340",
+    "Val66Met + ketamine": "#998ec3",
 }
 PHASE_COLOURS = {
     "habituation": "#eeeeee", "conditioning": "#fde0d2", "extinction": "#deebf7",
@@ -69,6 +75,8 @@ SHORT = {
     "IL stimulation with the tone": "IL stim.", "PL stimulation with the tone": "PL stim.",
     "PL inactivated": "PL off", "IL inactivated": "IL off", "NR2B block in LA": "LA NR2B",
     "AAB (extinction in A, test in B)": "AAB",
+    "chronic stress": "stress", "healthy + ketamine": "healthy + ket.",
+    "chronic stress + ketamine": "stress + ket.", "Val66Met + ketamine": "Met + ket.",
 }
 PHASE_SHORT = {"habituation": "hab.", "conditioning": "cond.", "extinction": "extinction",
                "recall": "recall", "renewal": "renewal"}
