@@ -15,7 +15,8 @@ score. Runs are stored under ``--results`` (default ``results/calibration``)
 and reused when run again.
 
 Calibration targets are docs/experiments.md sections 1-5; the evaluation
-figures (repeated_dosing, cohort) and the held-out ``validation`` figure are
+figures (repeated_dosing, cohort), the phenotype and patient figures
+(phenotypes, clinical_trial) and the held-out ``validation`` figure are
 refused: nothing may be tuned against them.
 """
 
@@ -34,7 +35,7 @@ from experiments.cli.figure import analyse_and_check  # noqa: E402
 from experiments.figures import HELD_OUT, by_name, runner  # noqa: E402
 
 # figures whose targets are evaluation targets or held out: never calibrated against
-NOT_FOR_CALIBRATION = ("repeated_dosing", "cohort") + HELD_OUT
+NOT_FOR_CALIBRATION = ("repeated_dosing", "cohort", "phenotypes", "clinical_trial") + HELD_OUT
 COLUMNS = {"hab": ("habituation", "mean"), "cond_end": ("conditioning", "last"),
            "ext_first": ("extinction", "first"), "ext_last": ("extinction", "last"),
            "recall": ("recall", "mean"), "renewal": ("renewal", "mean")}

@@ -97,7 +97,9 @@ def test_calibration_refuses_evaluation_subjects_and_held_out_figures():
     script = str(ROOT / "scripts" / "calibrate.py")
     for args, what in ((["--first", str(design.EVALUATION.first)], "calibration subjects"),
                        (["--figures", "validation"], "not a calibration figure"),
-                       (["--figures", "cohort"], "not a calibration figure")):
+                       (["--figures", "cohort"], "not a calibration figure"),
+                       (["--figures", "phenotypes"], "not a calibration figure"),
+                       (["--figures", "clinical_trial"], "not a calibration figure")):
         proc = subprocess.run([sys.executable, script, *args], capture_output=True, text=True,
                               timeout=600, cwd=ROOT)  # a loaded machine
         assert proc.returncode == 2, proc.stderr

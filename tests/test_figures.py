@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import xarray as xr
 
@@ -166,3 +167,24 @@ def test_validation_is_reported_apart(quick_all, tmp_path):
     held = text.index("### Held-out validation")
     assert text.index("fearsim-figure validation") > held
     assert all(text.index(f"fearsim-figure {n}") < held for n in NAMES if n != "validation")
+
+
+@pytest.mark.parametrize("name, targets", [("phenotypes", ("9.1", "9.2", "9.3")),
+                                           ("clinical_trial", ("9.5", "9.6"))])
+def test_patient_figures_check_their_targets(quick_all, name, targets):
+    """The phenotype and patient figures: a check line per target, on measured values."""
+    with xr.open_dataset(quick_all["results"] / "figures" / f"{name}.nc",
+                         engine="h5netcdf") as ds:
+        data = ds.load()
+    cited = " ".join(c["citation"] for c in json.loads(data.attrs["checks_json"]))
+    assert all(f"target {t}" in cited for t in targets), cited
+    if name == "phenotypes":
+        # the CS- readout reached the figure: CS- freezing of every subject
+        cs_minus = data.conditioning_last_cs_minus.sel(group="healthy").values
+        assert np.isfinite(cs_minus).all() and (cs_minus >= 0).all()
+    else:
+        responders = data.responder.values[np.isfinite(data.responder.values)]
+        assert set(responders) <= {0.0, 1.0}
+        # each probe course is relative to its pre-infusion probe
+        first = data.probe_rate_index.isel(probe_minutes=0).values
+        assert np.isfinite(first).any() and np.allclose(first[np.isfinite(first)], 1.0)

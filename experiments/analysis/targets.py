@@ -157,6 +157,14 @@ _T = [
            "responders (>= {fraction:.0%} below the subject's own baseline) ketamine > saline "
            "(Fisher, p < {alpha}), beside 67% vs 20%; time to loss of response (Kaplan-Meier, "
            "log-rank p < {alpha}), median beside 27.5 days", fraction=0.30, role="phenotype"),
+    # the return to baseline is shown by equivalence within a margin of 10% of the
+    # pre-infusion rate (a judgement: CADSS returns to its pre-infusion level)
+    Target("9.6", "dissociation proxy through one infusion (IL/PL principal rates, 30-80 Hz "
+           "power, each / its pre-infusion probe)",
+           "rises with dose at the end of the infusion (Spearman rho > 0, p < {alpha}); "
+           "highest at the probe 30 or 40 min into the 40-min infusion; 2 h after its end "
+           "within {margin:g} of saline's (equivalence, p < {alpha})", margin=0.1,
+           role="phenotype"),
 ]
 
 TARGETS: dict[str, Target] = {t.id: t for t in _T}

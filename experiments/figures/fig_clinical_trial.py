@@ -17,6 +17,12 @@ The responder fractions are compared by Fisher's exact test and the
 responders' time to loss of response by Kaplan-Meier curves and the
 log-rank test, reported beside the trial's 67% vs 20% responders and its
 27.5-day median duration of response; nothing was tuned to them.
+
+The dissociation proxy (target 9.6) comes from three more groups of the same
+patients, probed at rest through one infusion of saline, 0.5 or 1.0 mg/kg
+(``experiment=dissociation_probe``): the IL/PL principal rate and the 30-80 Hz
+power of their population rate in each probe, each over its pre-infusion probe
+(experiments/analysis/dissociation.py).
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ import numpy as np
 import xarray as xr
 import yaml
 
-from experiments.analysis import clinical
+from experiments.analysis import clinical, dissociation
 from experiments.analysis import statistics as stats
 from experiments.analysis.design import BETWEEN
 from experiments.analysis.targets import TARGETS
@@ -59,6 +65,16 @@ TRIAL_MEDIAN_DAYS = 27.5
 QUICK_TRIALS = {"habituation": 2, "conditioning": 4, "extinction": 4, "recall": 2,
                 "renewal": 2}
 QUICK_BASELINE_TRIALS = 2
+# the dissociation probe (target 9.6): group label -> dose (mg/kg i.v. over 40 min)
+PROBES = {"probe saline": 0.0, "probe 0.5 mg/kg": 0.5, "probe 1.0 mg/kg": 1.0}
+PROBE_EXPERIMENT = "dissociation_probe"
+INFUSION_MIN = 40.0
+# probes of experiment=dissociation_probe (minutes from the start of the infusion,
+# read from its sessions in probe_minutes): the end of the infusion, 2 h after it
+END_PROBE_MIN, LATE_PROBE_MIN = 40.0, 160.0
+# the probe's peak counts as near the end of the infusion at these probes (min)
+PEAK_PROBES_MIN = (30.0, 40.0)
+PROBE_COLOURS = dict(zip(PROBES, ("#404040", "#2166ac", "#b2182b"), strict=True))
 
 
 @lru_cache(maxsize=1)
@@ -80,6 +96,11 @@ def sessions(quick: bool) -> list[str]:
 def groups(quick: bool) -> list[Group]:
     base = [f"experiment={EXPERIMENT}", f"phenotype={PATIENT_PHENOTYPE}"] + sessions(quick)
     arms = {SALINE: base + ["pharmacology.doses=[]"], DRUG: base}
+    probe = [f"experiment={PROBE_EXPERIMENT}", f"phenotype={PATIENT_PHENOTYPE}"] + (
+        list(fig_control.QUICK[1:]) if quick else [])
+    for label, dose in PROBES.items():
+        arms[label] = probe + (["pharmacology.doses=[]"] if dose == 0 else
+                               [f"pharmacology.doses.0.dose_mg_per_kg={dose}"])
     return [Group(lab, ov, per_subject=lambda seed, ov=ov: fig_cohort.jitter_overrides(ov, seed))
             for lab, ov in arms.items()]
 
@@ -105,7 +126,48 @@ def session_means(ds: xr.Dataset, phase: str) -> np.ndarray:
     return np.array([f[s == k].mean() for k in sess])
 
 
+@lru_cache(maxsize=1)
+def probe_minutes() -> np.ndarray:
+    """Start of each probe, in minutes from the start of the infusion."""
+    path = core.ROOT / "configs" / "experiment" / f"{PROBE_EXPERIMENT}.yaml"
+    cfg = yaml.safe_load(path.read_text())
+    start_h, t = float(cfg["pharmacology"]["doses"][0]["offset_h"]), 0.0
+    out = []
+    for s in cfg["protocol"]["sessions"]:
+        t += s["interval_before_h"]
+        out.append(round((t - start_h) * 60.0, 1))
+        t += s["real_duration_min"] / 60.0
+    return np.array(out)
+
+
+def probe_course(ds: xr.Dataset) -> np.ndarray:
+    """(2, probes): principal rate and 30-80 Hz power, each / the pre-infusion probe."""
+    tc = dissociation.probe_time_course(ds.attrs["run_path"])
+    return np.array([tc.disinhibition_index.values, tc.gamma_ratio.values])
+
+
+def analyse_probes(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
+    probes = {k: v for k, v in data.items() if k in PROBES}
+    if not any(probes.values()):
+        return xr.Dataset()
+    minutes = probe_minutes()
+    course = core.per_subject_vector(probes, lambda d: probe_course(d).ravel(), "k",
+                                     np.arange(2 * len(minutes)))
+    values = course.values.reshape(course.shape[0], course.shape[1], 2, len(minutes))
+    dims = ("probe_group", "probe_subject", "probe_minutes")
+    coords = {"probe_group": list(probes), "probe_minutes": minutes,
+              "probe_dose_mg_per_kg": ("probe_group", [PROBES[g] for g in probes])}
+    return xr.Dataset(
+        {"probe_rate_index": (dims, values[:, :, 0], {
+            "units": "1", "long_name": "IL/PL principal rate / pre-infusion probe"}),
+         "probe_gamma_ratio": (dims, values[:, :, 1], {
+             "units": "1", "long_name": "30-80 Hz power / pre-infusion probe"})},
+        coords=coords)
+
+
 def analyse(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
+    probes = analyse_probes(data)
+    data = {k: v for k, v in data.items() if k not in PROBES}
     first = next(ds for v in data.values() for ds in v)
     days = follow_up_days(first)
     out = xr.Dataset({"freezing": core.stack_trials(data)})
@@ -139,7 +201,7 @@ def analyse(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
                                  "without the response (or the last, censored)"})
     out["loss_event"] = (("group", "subject"), lost,
                          {"units": "1", "long_name": "1: response lost, 0: censored"})
-    return out
+    return out.merge(probes)
 
 
 def _responders(data: xr.Dataset, group: str):
@@ -151,8 +213,8 @@ def _responders(data: xr.Dataset, group: str):
 
 def plot(data: xr.Dataset):
     plt = core.use_style()
-    fig, axes = plt.subplots(1, 3, figsize=(8.0, 2.7),
-                             gridspec_kw={"width_ratios": [2.2, 1.0, 1.4]})
+    fig, axes = plt.subplots(1, 4, figsize=(10.0, 2.7),
+                             gridspec_kw={"width_ratios": [2.2, 1.0, 1.4, 1.4]})
     ax = axes[0]
     days = data.follow_up_day.values
     for g in data.group.values.tolist():
@@ -202,6 +264,19 @@ def plot(data: xr.Dataset):
     ax.set_xlabel("days after the last exposure")
     ax.set_ylabel("still responding")
     ax.set_title("Kaplan-Meier (-- 27.5 d)", loc="left")
+    ax = axes[3]
+    if "probe_rate_index" in data:
+        for g in data.probe_group.values.tolist():
+            for var, style in (("probe_rate_index", "o-"), ("probe_gamma_ratio", "s:")):
+                y = data[var].sel(probe_group=g).values
+                ax.plot(data.probe_minutes.values, np.nanmean(y, 0), style, ms=2.5,
+                        color=PROBE_COLOURS[g], label=g if var == "probe_rate_index" else None)
+        ax.axvspan(0, INFUSION_MIN, color="#eeeeee", lw=0, zorder=0)
+        ax.axhline(1.0, color="k", lw=0.5)
+        ax.legend(fontsize=6)
+    ax.set_xlabel("min from infusion start")
+    ax.set_ylabel("/ pre-infusion (rate -, gamma ..)")
+    ax.set_title("dissociation proxy", loc="left")
     fig.suptitle(TITLE, fontsize=8)
     return fig
 
@@ -247,4 +322,46 @@ def checks(data: xr.Dataset) -> list[Check]:
         bool(len(ed) and len(es) and lost_d < lost_s),
         f"log-rank chi2={chi2:.2f}" if np.isfinite(chi2) else "log-rank", p,
         f"lost {lost_d:.2f} vs {lost_s:.2f}", f"n={len(td)}/{len(ts)} responders"))
+    if "probe_rate_index" in data:
+        out += probe_checks(data, design)
+    return out
+
+
+def probe_checks(data: xr.Dataset, design: str) -> list[Check]:
+    """Target 9.6: the proxy rises with dose, peaks near the end of the infusion and is
+    back 2 h after it."""
+    t = TARGETS["9.6"]
+    cite = ("docs/experiments.md, target 9.6; Feder et al. 2014; Homayoun & Moghaddam 2007; "
+            "Pinault 2008")
+    doses = data.probe_dose_mg_per_kg.values
+    mid = [g for g, d in zip(data.probe_group.values, doses, strict=True) if d == 0.5][0]
+    sal = [g for g, d in zip(data.probe_group.values, doses, strict=True) if d == 0.0][0]
+    out = []
+    for var, name in (("probe_rate_index", "IL/PL principal rate"),
+                      ("probe_gamma_ratio", "30-80 Hz power")):
+        end = data[var].sel(probe_minutes=END_PROBE_MIN)
+        x = np.repeat(doses[:, None], end.shape[1], axis=1)
+        c = stats.spearman(x, end.values)
+        means = ", ".join(f"{d:g} mg/kg {stats.mean(end.values[k]):.2f}"
+                          for k, d in enumerate(doses))
+        out.append(core.from_comparison(
+            f"dissociation proxy rises with dose at the end of the infusion ({name})", cite,
+            f"{name} / pre-infusion: {means}", "rises with dose (Spearman rho > 0, "
+            f"p < {stats.ALPHA})", bool(np.isfinite(c.diff) and c.diff > 0), c))
+        course = np.nanmean(data[var].sel(probe_group=mid).values, axis=0)
+        peak = float(data.probe_minutes.values[int(np.nanargmax(course))]) \
+            if np.isfinite(course).any() else float("nan")
+        out.append(Check(
+            f"dissociation proxy highest near the end of the infusion ({name}, 0.5 mg/kg)",
+            cite, f"peak at the {peak:g}-min probe ({np.nanmax(course):.2f} x pre-infusion)",
+            f"peak at the {' or '.join(f'{m:g}' for m in PEAK_PROBES_MIN)}-min probe",
+            bool(peak in PEAK_PROBES_MIN), n=f"n={len(stats.clean(course))} probes"))
+        late = data[var].sel(probe_minutes=LATE_PROBE_MIN).rename(probe_group="group")
+        a, b = core.values(late, mid), core.values(late, sal)
+        c = stats.equivalence(a, b, t.margin, design)
+        out.append(core.from_comparison(
+            f"dissociation proxy back 2 h after the infusion ({name}, 0.5 mg/kg)", cite,
+            f"{LATE_PROBE_MIN:g}-min probe: 0.5 mg/kg {stats.mean(a):.3f} vs saline "
+            f"{stats.mean(b):.3f} x pre-infusion", f"within ±{t.margin:g} of saline's "
+            f"(equivalence, p < {stats.ALPHA})", True, c))
     return out

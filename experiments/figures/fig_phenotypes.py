@@ -132,7 +132,7 @@ def plot(data: xr.Dataset):
     fig, axes = plt.subplots(1, 4, figsize=(9.0, 2.8),
                              gridspec_kw={"width_ratios": [2.4, 1.2, 1.6, 1.2]})
     core.trial_panel(axes[0], data.freezing, groups=list(PHENOTYPES))
-    axes[0].legend(loc="upper right", fontsize=6)
+    axes[0].legend(loc="upper left", bbox_to_anchor=(0.0, -0.22), ncol=3, fontsize=6)
     axes[0].set_title("CS+ freezing per trial (saline)", loc="left", pad=10)
     ax = axes[1]
     w = 0.38

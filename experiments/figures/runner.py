@@ -175,5 +175,6 @@ def load(specs: list[RunSpec]) -> dict[str, list[xr.Dataset]]:
         ds.attrs["seed"] = s.seed
         ds.attrs["subject_index"] = s.subject_index
         ds.attrs["fig_group"] = s.group
+        ds.attrs["run_path"] = str(s.path)  # for readouts of the spikes group
         data[s.group].append(ds)
     return data

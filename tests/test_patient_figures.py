@@ -1,0 +1,78 @@
+"""The checks of the phenotype and clinical-trial figures on figure data made to order.
+
+No simulation: each figure's analysed data (group x subject measures) is
+built by hand, once where the targets hold and once where they do not, and
+the checks must say PASS and FAIL accordingly.
+"""
+
+import numpy as np
+import xarray as xr
+
+from experiments.figures import core, fig_clinical_trial, fig_phenotypes
+
+RNG = np.random.default_rng(3)
+N = 16
+
+
+def _noisy(mean, sd=3.0):
+    return mean + sd * RNG.standard_normal(N)
+
+
+def _phenotype_data(stress_recall, met_rise, healthy_cs_minus, stress_cs_minus):
+    labels = [g.label for g in fig_phenotypes.groups(quick=True)]
+    values = {name: np.full((len(labels), N), np.nan) for name in
+              list(fig_phenotypes.MEASURES) + ["spine_rise"]}
+    recall = {"healthy": 20.0, "chronic stress": stress_recall, "Val66Met": 20.0,
+              "healthy + ketamine": 12.0, "chronic stress + ketamine": stress_recall - 20,
+              "Val66Met + ketamine": 18.0}
+    rise = {"healthy + ketamine": 0.3, "Val66Met + ketamine": met_rise,
+            "chronic stress + ketamine": 0.3}
+    for k, g in enumerate(labels):
+        values["recall"][k] = _noisy(recall[g])
+        values["conditioning_last"][k] = _noisy(70.0)
+        cs_minus = stress_cs_minus if g.startswith("chronic") else healthy_cs_minus
+        values["conditioning_last_cs_minus"][k] = _noisy(cs_minus)
+        if g in rise:
+            values["spine_rise"][k] = _noisy(rise[g], 0.03)
+    return xr.Dataset({name: (("group", "subject"), v) for name, v in values.items()},
+                      coords={"group": labels}, attrs={"design": "between"})
+
+
+def _statuses(module, data):
+    return [c.status for c in core.finalize(module.checks(data))]
+
+
+def test_phenotype_checks_pass_where_the_targets_hold_and_fail_where_not():
+    good = _statuses(fig_phenotypes, _phenotype_data(45.0, 0.05, 20.0, 45.0))
+    assert good == ["PASS", "PASS", "FAIL", "PASS", "PASS", "PASS"]  # Val66Met recall 20 = 1x
+    bad = _statuses(fig_phenotypes, _phenotype_data(25.0, 0.3, 50.0, 50.0))
+    assert bad == ["FAIL", "PASS", "FAIL", "FAIL", "FAIL", "FAIL"]
+
+
+def _trial_data(ket_responders: int, sal_responders: int, ket_lost: int, sal_lost: int):
+    labels = [fig_clinical_trial.SALINE, fig_clinical_trial.DRUG]
+    days = np.array([1.0, 7.0, 14.0, 28.0, 56.0])
+    base = np.full((2, N), 60.0)
+    follow = np.full((2, N, len(days)), 60.0)
+    for g, (n_resp, n_lost) in enumerate(((sal_responders, sal_lost),
+                                          (ket_responders, ket_lost))):
+        follow[g, :n_resp] = 20.0  # responders: 67% below baseline
+        follow[g, :n_lost, 2:] = 60.0  # lose it at 14 days
+    resp = (follow[..., 0] <= 0.7 * base).astype(float)
+    t = np.full((2, N), np.nan)
+    e = np.full((2, N), np.nan)
+    from experiments.analysis import clinical
+
+    r = resp == 1
+    t[r], e[r] = clinical.time_to_loss_of_response(days, follow[r], base[r])
+    return xr.Dataset({"responder": (("group", "subject"), resp),
+                       "time_to_loss_days": (("group", "subject"), t),
+                       "loss_event": (("group", "subject"), e.astype(float))},
+                      coords={"group": labels}, attrs={"design": "between"})
+
+
+def test_clinical_trial_checks_pass_where_the_targets_hold_and_fail_where_not():
+    assert _statuses(fig_clinical_trial, _trial_data(11, 3, 2, 3)) == ["PASS", "PASS"]
+    assert _statuses(fig_clinical_trial, _trial_data(4, 4, 4, 0)) == ["FAIL", "FAIL"]
+    # no responder on either arm: both checks fail, none errs
+    assert _statuses(fig_clinical_trial, _trial_data(0, 0, 0, 0)) == ["FAIL", "FAIL"]
