@@ -65,6 +65,9 @@ TRIAL_MEDIAN_DAYS = 27.5
 QUICK_TRIALS = {"habituation": 2, "conditioning": 4, "extinction": 4, "recall": 2,
                 "renewal": 2}
 QUICK_BASELINE_TRIALS = 2
+# quick mode: each probe of the dissociation probe 2 trials instead of 5 (the
+# probe times unchanged)
+QUICK_PROBE_TRIALS = 2
 # the dissociation probe (target 9.6): group label -> dose (mg/kg i.v. over 40 min)
 PROBES = {"probe saline": 0.0, "probe 0.5 mg/kg": 0.5, "probe 1.0 mg/kg": 1.0}
 PROBE_EXPERIMENT = "dissociation_probe"
@@ -96,8 +99,11 @@ def sessions(quick: bool) -> list[str]:
 def groups(quick: bool) -> list[Group]:
     base = [f"experiment={EXPERIMENT}", f"phenotype={PATIENT_PHENOTYPE}"] + sessions(quick)
     arms = {SALINE: base + ["pharmacology.doses=[]"], DRUG: base}
-    probe = [f"experiment={PROBE_EXPERIMENT}", f"phenotype={PATIENT_PHENOTYPE}"] + (
-        list(fig_control.QUICK[1:]) if quick else [])
+    probe = [f"experiment={PROBE_EXPERIMENT}", f"phenotype={PATIENT_PHENOTYPE}"]
+    if quick:
+        probe += [core.sessions_override([dict(s, n_trials=QUICK_PROBE_TRIALS)
+                                          for s in probe_config()["protocol"]["sessions"]])]
+        probe += list(fig_control.QUICK[1:])
     for label, dose in PROBES.items():
         arms[label] = probe + (["pharmacology.doses=[]"] if dose == 0 else
                                [f"pharmacology.doses.0.dose_mg_per_kg={dose}"])
@@ -127,10 +133,15 @@ def session_means(ds: xr.Dataset, phase: str) -> np.ndarray:
 
 
 @lru_cache(maxsize=1)
+def probe_config() -> dict:
+    path = core.ROOT / "configs" / "experiment" / f"{PROBE_EXPERIMENT}.yaml"
+    return yaml.safe_load(path.read_text())
+
+
+@lru_cache(maxsize=1)
 def probe_minutes() -> np.ndarray:
     """Start of each probe, in minutes from the start of the infusion."""
-    path = core.ROOT / "configs" / "experiment" / f"{PROBE_EXPERIMENT}.yaml"
-    cfg = yaml.safe_load(path.read_text())
+    cfg = probe_config()
     start_h, t = float(cfg["pharmacology"]["doses"][0]["offset_h"]), 0.0
     out = []
     for s in cfg["protocol"]["sessions"]:
