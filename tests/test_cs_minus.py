@@ -89,7 +89,7 @@ def test_a_cs_minus_trial_drives_its_own_afferents_and_not_the_us():
     gp = plan.groups["inputs"]
     b2.start_scope()
     b2.prefs.codegen.target = "numpy"
-    b2.defaultclock.dt = 1 * b2.ms  # coarse: the inputs are Poisson sources read each step
+    b2.defaultclock.dt = 2 * b2.ms  # coarse: the inputs are Poisson sources read each step
     namespace = {"stim": b2.TimedArray(stim, dt=STIM_DT_S * b2.second),
                  **circuit.model_functions()}
     group = b2.NeuronGroup(gp.n, gp.equations, threshold=gp.threshold, reset=gp.reset,

@@ -76,3 +76,32 @@ def test_clinical_trial_checks_pass_where_the_targets_hold_and_fail_where_not():
     assert _statuses(fig_clinical_trial, _trial_data(4, 4, 4, 0)) == ["FAIL", "FAIL"]
     # no responder on either arm: both checks fail, none errs
     assert _statuses(fig_clinical_trial, _trial_data(0, 0, 0, 0)) == ["FAIL", "FAIL"]
+
+
+def _probe_data(peak_by_dose: dict[float, float], back: bool = True):
+    minutes = np.array([-15.0, 10, 20, 30, 40, 60, 80, 120, 160, 280])
+    groups = list(fig_clinical_trial.PROBES)
+    doses = [fig_clinical_trial.PROBES[g] for g in groups]
+    shape = np.clip(1 - np.abs(minutes - 40) / 80, 0, None)  # highest at the end of infusion
+    if not back:
+        shape = np.where(minutes >= 40, 1.0, shape)
+    values = np.array([[1 + peak_by_dose[d] * shape + 0.01 * RNG.standard_normal(len(minutes))
+                        for _ in range(N)] for d in doses])
+    dims = ("probe_group", "probe_subject", "probe_minutes")
+    return xr.Dataset({"probe_rate_index": (dims, values), "probe_gamma_ratio": (dims, values)},
+                      coords={"probe_group": groups, "probe_minutes": minutes,
+                              "probe_dose_mg_per_kg": ("probe_group", doses)})
+
+
+def test_dissociation_checks_follow_the_proxy():
+    good = fig_clinical_trial.probe_checks(_probe_data({0.0: 0.0, 0.5: 0.3, 1.0: 0.6}),
+                                           "between")
+    assert [c.status for c in core.finalize(good)] == ["PASS"] * 6
+    flat = fig_clinical_trial.probe_checks(_probe_data({0.0: 0.0, 0.5: 0.0, 1.0: 0.0}),
+                                           "between")
+    rises = [c for c in core.finalize(flat) if "rises with dose" in c.pattern]
+    assert [c.status for c in rises] == ["FAIL", "FAIL"]
+    lasting = fig_clinical_trial.probe_checks(
+        _probe_data({0.0: 0.0, 0.5: 0.3, 1.0: 0.6}, back=False), "between")
+    backs = [c for c in core.finalize(lasting) if "back 2 h" in c.pattern]
+    assert [c.status for c in backs] == ["FAIL", "FAIL"]
