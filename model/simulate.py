@@ -159,6 +159,10 @@ def open_device(cfg: FearsimConfig, device: str, build) -> DeviceSession:
         b2.prefs.codegen.target = "numpy" if device == "numpy" else "cython"
         b2.seed(cfg.simulation.seed)
         return session
+    # the time step before the device: set while C++ standalone is active, a
+    # change of the clock (one left by earlier code in this process) is written
+    # into main.cpp, which then differs from the next run's and forces a rebuild
+    b2.defaultclock.dt = cfg.simulation.dt_ms * b2.ms
     session.restore = standalone.use_device(session.directory, cfg.simulation.threads)
     return session
 
