@@ -147,7 +147,7 @@ def test_inverted_u_needs_both_limbs():
                       sal)
     c = core.finalize([fig_dose_response._inverted_u(both, st.WITHIN)])[0]
     assert c.passed, c.line()
-    # the flat top: 2.5 as good as 5 and 10 -> no rising limb, FAIL
+    # a flat top: 2.5 as good as 5 and 10 -> no rising limb, FAIL
     flat = _dose_data({2.5: list(6.1 + noise), 5.0: list(5.9 + noise), 10.0: list(6.3 + noise),
                        80.0: list(22 + noise)}, sal)
     c = core.finalize([fig_dose_response._inverted_u(flat, st.WITHIN)])[0]

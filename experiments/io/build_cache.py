@@ -73,7 +73,7 @@ def structural_spec(cfg) -> dict:
         "toolchain": toolchain_key(),
     }
     on = {k: v for k, v in optional_mechanisms(cfg).items() if v}
-    if on:  # the optional plan steps that change the code (none: the hash as before)
+    if on:  # the optional plan steps that change the code (none: the hash of the base structure)
         spec["optional_mechanisms"] = on
     return spec
 

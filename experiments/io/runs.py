@@ -108,8 +108,8 @@ class Run:
         from model.protocol import build_schedule
 
         protocol = dict(self.config["protocol"])
-        # a session field the stored config lacks takes its default (a file
-        # written before the field existed ran with that value)
+        # a session field the stored config lacks takes its default: a run
+        # whose config has no such field ran with that value
         defaults = {f.name: f.default for f in dataclasses.fields(SessionConfig)
                     if f.default is not dataclasses.MISSING}
         protocol["sessions"] = [{**defaults, **s} for s in protocol["sessions"]]
