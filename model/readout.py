@@ -212,21 +212,9 @@ def add_cs_minus(ds: xr.Dataset, schedule, freezing: np.ndarray, rates: dict) ->
     ds = ds.assign_coords(trial_coords(schedule, minus, "cs_minus_trial", "cs_minus_"))
     ds["freezing_cs_minus"] = ("cs_minus_trial", freezing, {"units": "%"})
     ds["rate_cs_minus"] = (("population", "cs_minus_trial"), rates["cs"], {"units": "Hz"})
-    phases = ds.cs_minus_phase.values
-    stats = {"": [], "_first": [], "_last": []}
-    for ph in ds.phase_name.values:
-        f = freezing[phases == ph]
-        if not len(f):
-            for values in stats.values():
-                values.append(np.nan)
-            continue
-        blk = block_trials(str(ph), len(f))
-        stats[""].append(f.mean())
-        stats["_first"].append(f[:blk].mean())
-        stats["_last"].append(f[-blk:].mean())
-    for key, values in stats.items():
-        ds[f"phase_freezing_cs_minus{key}"] = ("phase_name", np.array(values, dtype=float),
-                                               {"units": "%"})
+    blocks = phase_blocks(freezing, ds.cs_minus_phase.values, ds.phase_name.values)
+    for key, values in zip(("", "_first", "_last"), blocks, strict=True):
+        ds[f"phase_freezing_cs_minus{key}"] = ("phase_name", values, {"units": "%"})
     return ds
 
 
@@ -240,21 +228,27 @@ def block_trials(phase: str, n_trials: int) -> int:
     return max(1, n_trials // 4) if phase == "extinction" else max(1, min(2, n_trials))
 
 
+def phase_blocks(freezing: np.ndarray, trial_phases: np.ndarray,
+                 phases) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Freezing per phase of ``phases``: (mean, first block, last block), each
+    with :func:`block_trials`; NaN for a phase without trials."""
+    out = np.full((3, len(phases)), np.nan)
+    for k, ph in enumerate(phases):
+        f = freezing[trial_phases == ph]
+        if len(f):
+            blk = block_trials(str(ph), len(f))
+            out[:, k] = f.mean(), f[:blk].mean(), f[-blk:].mean()
+    return out[0], out[1], out[2]
+
+
 def add_phase_summary(ds: xr.Dataset) -> xr.Dataset:
     """Per-phase freezing: mean, first and last block (:func:`block_trials`)."""
-    phases = []
-    mean, first, last = [], [], []
-    for ph in dict.fromkeys(ds.phase.values.tolist()):
-        f = ds.freezing.values[ds.phase.values == ph]
-        blk = block_trials(ph, len(f))
-        phases.append(ph)
-        mean.append(f.mean())
-        first.append(f[:blk].mean())
-        last.append(f[-blk:].mean())
+    phases = list(dict.fromkeys(ds.phase.values.tolist()))
+    mean, first, last = phase_blocks(ds.freezing.values, ds.phase.values, phases)
     return ds.assign(
-        phase_freezing=(("phase_name",), np.array(mean), {"units": "%"}),
-        phase_freezing_first=(("phase_name",), np.array(first), {"units": "%"}),
-        phase_freezing_last=(("phase_name",), np.array(last), {"units": "%"}),
+        phase_freezing=(("phase_name",), mean, {"units": "%"}),
+        phase_freezing_first=(("phase_name",), first, {"units": "%"}),
+        phase_freezing_last=(("phase_name",), last, {"units": "%"}),
     ).assign_coords(phase_name=phases)
 
 

@@ -25,6 +25,7 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -274,6 +275,13 @@ def protocol_sessions(protocol: str) -> list[dict]:
     """The sessions of ``configs/protocol/<protocol>.yaml`` as plain dicts."""
     path = ROOT / "configs" / "protocol" / f"{protocol}.yaml"
     return yaml.safe_load(path.read_text())["sessions"]
+
+
+@lru_cache(maxsize=None)
+def experiment_config(experiment: str) -> dict:
+    """``configs/experiment/<experiment>.yaml`` as a plain dict (read once)."""
+    path = ROOT / "configs" / "experiment" / f"{experiment}.yaml"
+    return yaml.safe_load(path.read_text())
 
 
 def sessions_override(sessions: list[dict]) -> str:

@@ -33,7 +33,7 @@ import numpy as np
 import xarray as xr
 import yaml
 
-from experiments.analysis import clinical, dissociation
+from experiments.analysis import clinical, dissociation, metrics
 from experiments.analysis import statistics as stats
 from experiments.analysis.design import BETWEEN
 from experiments.analysis.targets import TARGETS
@@ -80,17 +80,11 @@ PEAK_PROBES_MIN = (30.0, 40.0)
 PROBE_COLOURS = dict(zip(PROBES, ("#404040", "#2166ac", "#b2182b"), strict=True))
 
 
-@lru_cache(maxsize=1)
-def experiment_sessions() -> list[dict]:
-    path = core.ROOT / "configs" / "experiment" / f"{EXPERIMENT}.yaml"
-    return yaml.safe_load(path.read_text())["protocol"]["sessions"]
-
-
 def sessions(quick: bool) -> list[str]:
     if not quick:
         return []
     out = []
-    for k, s in enumerate(experiment_sessions()):
+    for k, s in enumerate(core.experiment_config(EXPERIMENT)["protocol"]["sessions"]):
         n = QUICK_BASELINE_TRIALS if k == BASELINE else QUICK_TRIALS[s["phase"]]
         out.append(dict(s, n_trials=n))
     return [core.sessions_override(out)] + list(fig_control.QUICK[1:])
@@ -102,7 +96,7 @@ def groups(quick: bool) -> list[Group]:
     probe = [f"experiment={PROBE_EXPERIMENT}", f"phenotype={PATIENT_PHENOTYPE}"]
     if quick:
         probe += [core.sessions_override([dict(s, n_trials=QUICK_PROBE_TRIALS)
-                                          for s in probe_config()["protocol"]["sessions"]])]
+                                          for s in core.experiment_config(PROBE_EXPERIMENT)["protocol"]["sessions"]])]
         probe += list(fig_control.QUICK[1:])
     for label, dose in PROBES.items():
         arms[label] = probe + (["pharmacology.doses=[]"] if dose == 0 else
@@ -127,21 +121,15 @@ def follow_up_days(ds: xr.Dataset) -> np.ndarray:
 
 
 def session_means(ds: xr.Dataset, phase: str) -> np.ndarray:
+    """Mean freezing of each session of ``phase``, in protocol order."""
     sess = np.flatnonzero(ds.session_phase.values.astype(str) == phase)
-    f, s = ds.freezing.values, ds.session_of_trial.values
-    return np.array([f[s == k].mean() for k in sess])
-
-
-@lru_cache(maxsize=1)
-def probe_config() -> dict:
-    path = core.ROOT / "configs" / "experiment" / f"{PROBE_EXPERIMENT}.yaml"
-    return yaml.safe_load(path.read_text())
+    return np.array([metrics.session_value(ds, int(k)) for k in sess])
 
 
 @lru_cache(maxsize=1)
 def probe_minutes() -> np.ndarray:
     """Start of each probe, in minutes from the start of the infusion."""
-    cfg = probe_config()
+    cfg = core.experiment_config(PROBE_EXPERIMENT)
     start_h, t = float(cfg["pharmacology"]["doses"][0]["offset_h"]), 0.0
     out = []
     for s in cfg["protocol"]["sessions"]:
@@ -184,7 +172,7 @@ def analyse(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
     out = xr.Dataset({"freezing": core.stack_trials(data)})
     out["seed"] = core.seeds_of(data)
     out["baseline"] = core.per_subject(
-        data, lambda d: float(d.freezing.values[d.session_of_trial.values == BASELINE].mean()))
+        data, lambda d: metrics.session_value(d, BASELINE))
     out["exposure"] = core.per_subject_vector(
         data, lambda d: session_means(d, "extinction")[1:], "exposure_session",
         np.arange(1, len(session_means(first, "extinction"))))

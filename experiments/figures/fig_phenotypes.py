@@ -20,7 +20,6 @@ from functools import lru_cache
 
 import numpy as np
 import xarray as xr
-import yaml
 
 from experiments.analysis import metrics
 from experiments.analysis import statistics as stats
@@ -67,8 +66,7 @@ def n_seeds(quick: bool) -> int:
 @lru_cache(maxsize=1)
 def dose_offset_h() -> float:
     """When the ketamine arm's dose comes, in hours from the start of extinction."""
-    path = core.ROOT / "configs" / "experiment" / f"{DRUG_EXPERIMENT}.yaml"
-    dose = yaml.safe_load(path.read_text())["pharmacology"]["doses"][0]
+    dose = core.experiment_config(DRUG_EXPERIMENT)["pharmacology"]["doses"][0]
     assert dose["session"] == EXTINCTION, dose
     return float(dose["offset_h"])
 
