@@ -19,18 +19,14 @@ SESSIONS = (
     "{phase: reinstatement, context: A, n_trials: 2, us: true, cs: false, interval_before_h: 24.0,"
     " real_duration_min: 10.0},"
     "{phase: recall, context: C, n_trials: 2, interval_before_h: 24.0, real_duration_min: 10.0}]")
-# LA learns only from positive errors, IL only from negative ones
+# the default model: LA learns only from positive errors, IL only from
+# negative ones; stronger gains than the defaults, so that a tiny network and
+# a short protocol learn enough to measure
 MECHANISMS = [
-    "experiment=third_context", "network.scale=0.1", "simulation.seed=1001", SESSIONS,
-    "plasticity.error_signal=true", "plasticity.prediction_rate_none_Hz=4",
-    "plasticity.prediction_rate_full_Hz=10",
-    "network.populations.LA_E.plasticity_base=0", "network.populations.LA_E.shock_gain=0",
+    "network.scale=0.1", "simulation.seed=1001", SESSIONS,
     "network.populations.LA_E.positive_error_gain=2",
-    "network.populations.IL_E.plasticity_base=0", "network.populations.IL_E.shock_gain=0",
     "network.populations.IL_E.negative_error_gain=6",
     "network.populations.IL_E.consolidated_decay_days=7",
-    "network.inputs.CS.depression_recovery_real_min=20",
-    "network.populations.IL_I.tonic_nmda_nS=2",
 ]
 
 

@@ -311,7 +311,7 @@ def test_unsignalled_shocks_come_without_a_tone():
 
 
 def test_third_context_has_its_own_channel(compose):
-    cfg = compose(["experiment=third_context", "protocol=renewal_abc"])
+    cfg = compose(["protocol=renewal_abc"])
     sch = build_schedule(cfg.protocol)
     a, b, c = sch.stim[:, 2], sch.stim[:, 3], sch.stim[:, 4]
     assert np.all(a + b + c == 1)
@@ -325,7 +325,8 @@ def test_protocol_rules_for_shocks_and_contexts(compose):
     with pytest.raises(ConfigError, match="US is only delivered in conditioning or reinstatement"):
         compose(["protocol.sessions.2.us=true"])
     with pytest.raises(ConfigError, match="needs the input network.inputs.ctx_C"):
-        compose(["protocol=renewal_abc"])
+        compose(["protocol=renewal_abc", "~network.inputs.ctx_C", "~network.projections.ctxC_la",
+                 "~network.projections.ctxC_il"])
     with pytest.raises(ConfigError, match="prediction_rate_full_Hz"):
         compose(["plasticity.prediction_rate_full_Hz=1"])
     with pytest.raises(ConfigError, match="plasticity.error_output_population='XX'"):
@@ -337,16 +338,14 @@ def test_protocol_rules_for_shocks_and_contexts(compose):
     compose(["protocol=reinstatement"])
 
 
-def test_the_mechanisms_are_off_by_default_and_on_in_their_experiment(compose):
-    default = compose([])
+def test_the_learning_mechanisms_are_the_default(compose):
+    default = compose(["protocol=renewal_abc"])
     pops, inputs = default.network.populations, default.network.inputs
-    assert not default.plasticity.error_signal
+    assert default.plasticity.error_signal
     assert not default.synaptogenesis.burst_from_circuit
-    assert all(p.positive_error_gain == p.negative_error_gain == 0 for p in pops.values())
-    assert all(p.consolidated_decay_days == 0 and p.tonic_nmda_nS == 0 for p in pops.values())
-    assert all(i.depression_recovery_real_min == 0 for i in inputs.values())
-    assert "ctx_C" not in inputs
-    learning = compose(["experiment=extinction_learning", "protocol=renewal_abc"])
-    assert learning.plasticity.error_signal
-    assert learning.network.populations["IL_E"].negative_error_gain > 0
-    assert "ctx_C" in learning.network.inputs
+    assert pops["LA_E"].positive_error_gain > 0 and pops["LA_E"].negative_error_gain == 0
+    assert pops["IL_E"].negative_error_gain > 0 and pops["IL_E"].positive_error_gain == 0
+    assert pops["IL_E"].consolidated_decay_days > 0 and pops["LA_E"].consolidated_decay_days == 0
+    assert pops["IL_I"].tonic_nmda_nS > 0 and pops["LA_I"].tonic_nmda_nS == 0
+    assert inputs["CS"].depression_recovery_real_min > 0
+    assert "ctx_C" in inputs
