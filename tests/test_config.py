@@ -50,7 +50,7 @@ def test_impossible_protocols_are_refused(compose):
     with pytest.raises(ConfigError, match="US is only delivered in conditioning"):
         compose(["protocol.sessions=[{phase: habituation, context: A, n_trials: 2, us: true}]"])
     with pytest.raises(ConfigError, match="context"):
-        compose(["protocol.sessions=[{phase: habituation, context: C, n_trials: 2}]"])
+        compose(["protocol.sessions=[{phase: habituation, context: D, n_trials: 2}]"])
 
 
 def _cli(args, cwd):

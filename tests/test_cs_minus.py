@@ -92,6 +92,9 @@ def test_a_cs_minus_trial_drives_its_own_afferents_and_not_the_us():
     b2.defaultclock.dt = 2 * b2.ms  # coarse: the inputs are Poisson sources read each step
     namespace = {"stim": b2.TimedArray(stim, dt=STIM_DT_S * b2.second),
                  **circuit.model_functions()}
+    # the tone's real-clock recovery reads the protocol's real time per simulated second
+    real_per_sim, _, trial_s = circuit.timed_array_tables(plan.timelines)["real_per_sim"]
+    namespace["real_per_sim"] = b2.TimedArray(real_per_sim, dt=trial_s * b2.second)
     group = b2.NeuronGroup(gp.n, gp.equations, threshold=gp.threshold, reset=gp.reset,
                            method=gp.method, namespace=namespace)
     for _, code, dt_s, when in gp.regular:
