@@ -138,9 +138,28 @@ _T = [
     Target("8.1", "gradual extinction (control, 20 trials)",
            "trials 9-12 between {low:g} and {high:g}%; at most 4 trials below {floor:g}%",
            15.0, 50.0, role="extinction"),
+    # 8.3-8.5 compare protocols on the same subjects (the fragility figure)
+    Target("8.3", "spontaneous recovery",
+           "recall 7 days after extinction >= recall at 1 day + {difference:g} points "
+           "(paired, p < {alpha})", difference=10.0, role="extinction"),
+    Target("8.4", "reinstatement",
+           "two unsignalled shocks in the conditioning context after extinction raise "
+           "freezing at test (context A) by >= {difference:g} points over the same protocol "
+           "without them (paired, p < {alpha})", difference=20.0, role="extinction"),
+    Target("8.5", "renewal order",
+           "ABA renewal > ABC renewal > recall in B (each paired, p < {alpha})",
+           role="extinction"),
     Target("8.6", "individual differences (control)",
            "between-subject SD of freezing at end of conditioning and at recall "
            "{low:g}-{high:g} points", 10.0, 20.0, role="extinction"),
+    # the drug's disinhibition must come out of the network (interneurons that
+    # lose their drive), not be imposed: measured before the tone, which drives rates
+    Target("8.7", "disinhibition from the network near peak ketamine occupancy (10 mg/kg "
+           "i.p. 10 min before extinction; extinction trials within the occupancy peak, "
+           "4.1)",
+           "IL and PL principal-cell rates before the tone >= {ratio:g} x saline's, their "
+           "interneurons' rates below saline's (each paired, p < {alpha})", ratio=1.2,
+           role="extinction"),
     # 9. phenotypes and patients (nothing tuned to them)
     Target("9.1", "chronic stress: 24 h recall", ">= {ratio:g} x control's and above it "
            "(p < {alpha}); ketamine 24 h before extinction lowers it (p < {alpha})",

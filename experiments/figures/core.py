@@ -62,10 +62,14 @@ COLOURS = {
     "healthy + ketamine": "#2166ac",
     "chronic stress + ketamine": "#f1a340",
     "Val66Met + ketamine": "#998ec3",
+    "recall 7 days after extinction": "#762a83",
+    "reinstatement shocks in A": "#b2182b",
+    "no reinstatement shocks": "#969696",
+    "ABC renewal (test in C)": "#e08214",
 }
 PHASE_COLOURS = {
     "habituation": "#eeeeee", "conditioning": "#fde0d2", "extinction": "#deebf7",
-    "recall": "#e5f5e0", "renewal": "#fee6ce",
+    "recall": "#e5f5e0", "renewal": "#fee6ce", "reinstatement": "#fcbba1",
 }
 
 
@@ -78,9 +82,11 @@ SHORT = {
     "AAB (extinction in A, test in B)": "AAB",
     "chronic stress": "stress", "healthy + ketamine": "healthy + ket.",
     "chronic stress + ketamine": "stress + ket.", "Val66Met + ketamine": "Met + ket.",
+    "recall 7 days after extinction": "7-day recall", "reinstatement shocks in A": "shocks",
+    "no reinstatement shocks": "no shocks", "ABC renewal (test in C)": "ABC",
 }
 PHASE_SHORT = {"habituation": "hab.", "conditioning": "cond.", "extinction": "extinction",
-               "recall": "recall", "renewal": "renewal"}
+               "recall": "recall", "renewal": "renewal", "reinstatement": "rein."}
 
 
 def colour(label: str) -> str:
