@@ -27,15 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 N = 8
 POPULATIONS = ["LA_E", "CeM", "IL_E", "IL_I", "PL_E", "PL_I"]
 BASE_RATE = {"LA_E": 1.0, "CeM": 3.0, "IL_E": 1.0, "IL_I": 10.0, "PL_E": 1.2, "PL_I": 9.0}
-# each group's protocol (and drug) for its trial layout; context C composes with
-# the third context until it is part of the default network
-LAYOUT = {ff.CONTROL_LABEL: ["experiment=third_context"],
-          ff.SPONTANEOUS: ["experiment=third_context", "protocol=spontaneous_recovery"],
-          ff.SHOCKS: ["experiment=third_context", "protocol=reinstatement"],
-          ff.NO_SHOCKS: ["experiment=third_context", "protocol=reinstatement",
-                         "protocol.sessions.3.us=false"],
-          ff.ABC: ["experiment=third_context", "protocol=renewal_abc"],
-          ff.KETAMINE: ["experiment=ketamine_during_extinction"]}
+# each group's protocol (and drug) for its trial layout: the figure's own groups
+LAYOUT = {g.label: g.overrides for g in ff.groups(False)}
 
 # freezing of a session's trials (%), per group and phase: the targets hold
 GOOD = {
