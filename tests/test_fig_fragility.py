@@ -207,6 +207,24 @@ def test_tests_in_the_wrong_context_fail(good):
     assert checks[SPONTANEOUS].passed
 
 
+def test_recovery_is_read_a_week_after_extinction(good):
+    # the spontaneous-recovery group on the default protocol: recall a day after
+    # extinction, however much higher its freezing
+    data = dict(good)
+    saved = LAYOUT[ff.SPONTANEOUS]
+    try:
+        LAYOUT[ff.SPONTANEOUS] = LAYOUT[ff.CONTROL_LABEL]
+        rng = np.random.default_rng(2)
+        data[ff.SPONTANEOUS] = [_run(ff.SPONTANEOUS, k, GOOD[ff.SPONTANEOUS], GOOD_GAIN, rng)
+                                for k in range(N)]
+    finally:
+        LAYOUT[ff.SPONTANEOUS] = saved
+    checks = _checks(data)
+    assert not checks[SPONTANEOUS].passed
+    assert "recall 1.0 days after extinction, not 6.5-7.5" in checks[SPONTANEOUS].measured
+    assert _checks(good)[SPONTANEOUS].passed
+
+
 def test_a_missing_group_fails_its_checks_without_an_error(good):
     data = {g: runs for g, runs in good.items() if g != ff.SPONTANEOUS}
     status = _status(_checks(data))

@@ -347,23 +347,32 @@ def trial_panel(ax, stacked: xr.DataArray, groups=None, ylabel="freezing (% of C
     ax.set_xlim(x[0] - 0.5, x[-1] + 0.5)
 
 
-def bar_panel(ax, da: xr.DataArray, groups=None, ylabel="freezing (%)", title=None,
-              ylim=(0, 100)) -> None:
-    """Mean +/- SEM bars with individual subjects."""
-    groups = groups or da.group.values.tolist()
+def bars(ax, items, title: str | None = None, ylabel: str = "freezing (%)",
+         ylim=(0, 100)) -> None:
+    """Mean +/- SEM bars with individual subjects; items are (label, values, colour)."""
     rng = np.random.default_rng(0)
-    for k, g in enumerate(groups):
-        v = stats.clean(values(da, g))
+    for k, (_, v, col) in enumerate(items):
+        v = stats.clean(v)
         m, s = stats.mean_sem(v)
-        ax.bar(k, m, yerr=0 if not np.isfinite(s) else s, color=colour(g), alpha=0.75,
+        ax.bar(k, m, yerr=0 if not np.isfinite(s) else s, color=col, alpha=0.75,
                capsize=3, width=0.7)
         ax.scatter(k + rng.uniform(-0.15, 0.15, len(v)), v, s=6, color="k", zorder=3, lw=0)
-    ax.set_xticks(range(len(groups)))
-    ax.set_xticklabels([SHORT.get(g, g) for g in groups], fontsize=6, rotation=35,
+    ax.set_xticks(range(len(items)))
+    ax.set_xticklabels([lab for lab, _, _ in items], fontsize=6, rotation=35,
                        ha="right", rotation_mode="anchor")
     ax.set_ylabel(ylabel)
     if ylim:
         ax.set_ylim(*ylim)
+    if title:
+        ax.set_title(title, loc="left")
+
+
+def bar_panel(ax, da: xr.DataArray, groups=None, ylabel="freezing (%)", title=None,
+              ylim=(0, 100)) -> None:
+    """Mean +/- SEM bars with individual subjects, one per group of ``da``."""
+    groups = groups or da.group.values.tolist()
+    bars(ax, [(SHORT.get(g, g), values(da, g), colour(g)) for g in groups], ylabel=ylabel,
+         ylim=ylim)
     if title:
         ax.set_title(title)
 

@@ -93,6 +93,16 @@ def session_context(runs: list[xr.Dataset], phase: str) -> str:
     return ""
 
 
+def days_after_extinction(runs: list[xr.Dataset], phase: str) -> float:
+    """Days from the start of a group's extinction session to its session of
+    ``phase`` on the protocol clock (NaN without runs or either session)."""
+    for ds in runs:
+        ext, k = metrics.first_session(ds, "extinction"), metrics.first_session(ds, phase)
+        if ext >= 0 and k >= 0:
+            return float(ds.session_time_h.values[k] - ds.session_time_h.values[ext]) / 24.0
+    return float("nan")
+
+
 def minutes_after_dose(ds: xr.Dataset) -> np.ndarray:
     """Start of every trial on the protocol clock, in minutes after the run's
     first dose (NaN without a dose)."""
@@ -144,6 +154,8 @@ def analyse(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
         out[phase] = core.per_subject(data, lambda d, ph=phase: session_freezing(d, ph))
         out[phase].attrs["units"] = "%"
         out[f"{phase}_context"] = ("group", [session_context(data[g], phase) for g in data])
+    out["recall_days_after_extinction"] = ("group", [days_after_extinction(data[g], "recall")
+                                                     for g in data])
 
     # the ketamine group's peak trials, read from its own dose and schedule: the
     # protocol is the same for every group that has the trials (saline included)
@@ -181,24 +193,6 @@ def analyse(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
 # figure
 
 
-def _bars(ax, items, title: str, ylabel: str = "freezing (%)", ylim=(0, 100)) -> None:
-    """Mean +/- SEM bars with the subjects: items are (label, values, colour)."""
-    rng = np.random.default_rng(0)
-    for k, (_, v, col) in enumerate(items):
-        v = stats.clean(v)
-        m, s = stats.mean_sem(v)
-        ax.bar(k, m, yerr=s if np.isfinite(s) else 0, color=col, alpha=0.75, capsize=3,
-               width=0.7)
-        ax.scatter(k + rng.uniform(-0.15, 0.15, len(v)), v, s=6, color="k", zorder=3, lw=0)
-    ax.set_xticks(range(len(items)))
-    ax.set_xticklabels([lab for lab, _, _ in items], fontsize=6, rotation=35, ha="right",
-                       rotation_mode="anchor")
-    ax.set_ylabel(ylabel)
-    if ylim:
-        ax.set_ylim(*ylim)
-    ax.set_title(title, loc="left")
-
-
 def _plain(da: xr.DataArray, group_dim: str, prefix: str = "") -> xr.DataArray:
     """A trial stack of :func:`_stack` with the names trial_panel reads."""
     return da.rename({group_dim: "group"} | {f"{prefix}{n}": n for n in TRIAL_NAMES
@@ -224,15 +218,15 @@ def plot(data: xr.Dataset):
     def v(var, g):
         return _values(data, var, g)
 
-    _bars(fig.add_subplot(grid[1, 0:2]),
+    core.bars(fig.add_subplot(grid[1, 0:2]),
           [("1 d", v("recall", CONTROL_LABEL), core.colour(CONTROL_LABEL)),
            ("7 d", v("recall", SPONTANEOUS), core.colour(SPONTANEOUS))],
           "recall in B (8.3)")
-    _bars(fig.add_subplot(grid[1, 2:4]),
+    core.bars(fig.add_subplot(grid[1, 2:4]),
           [("no shocks", v("recall", NO_SHOCKS), core.colour(NO_SHOCKS)),
            ("shocks", v("recall", SHOCKS), core.colour(SHOCKS))],
           "test in A (8.4)")
-    _bars(fig.add_subplot(grid[1, 4:6]),
+    core.bars(fig.add_subplot(grid[1, 4:6]),
           [("recall B", v("recall", CONTROL_LABEL), core.PHASE_COLOURS["recall"]),
            ("ABC", v("renewal", ABC), core.colour(ABC)),
            ("ABA", v("renewal", CONTROL_LABEL), core.PHASE_COLOURS["renewal"])],
@@ -244,7 +238,7 @@ def plot(data: xr.Dataset):
         # and one that holds for either design)
         ratio = _rates(data, pop, KETAMINE) / stats.mean(_rates(data, pop, CONTROL_LABEL))
         items.append((pop, ratio, core.colour(KETAMINE) if pop.endswith("_E") else "#4393c3"))
-    _bars(ax, items, "ketamine / saline (8.7)", ylabel="rate before tone, ratio", ylim=None)
+    core.bars(ax, items, "ketamine / saline (8.7)", ylabel="rate before tone, ratio", ylim=None)
     ax.axhline(1.0, color="k", lw=0.6)
     ax.axhline(TARGETS["8.7"].ratio, color="k", lw=0.6, ls="--")
     fig.suptitle(TITLE, fontsize=8)
@@ -261,6 +255,16 @@ def _context_note(data: xr.Dataset, var: str, group: str, want: str) -> tuple[bo
         else ""
     return ctx == want, (f"{var} in {ctx}" if ctx == want else
                          f"{var} in {ctx or 'no session'}, not {want}")
+
+
+def _delay_note(data: xr.Dataset, group: str, low: float, high: float) -> tuple[bool, str]:
+    """Whether a group's recall came ``low``-``high`` days after its extinction."""
+    days = (float(data.recall_days_after_extinction.sel(group=group))
+            if "recall_days_after_extinction" in data and group in data.group.values
+            else float("nan"))
+    ok = bool(low <= days <= high)
+    return ok, (f"{group} recall {days:.1f} days after extinction" if ok else
+                f"{group} recall {days:.1f} days after extinction, not {low:g}-{high:g}")
 
 
 def _values(data: xr.Dataset, var: str, group: str) -> np.ndarray:
@@ -298,7 +302,10 @@ def recovery_checks(data: xr.Dataset) -> list[Check]:
         "spontaneous recovery: recall 7 days vs 1 day after extinction", "8.3",
         _values(data, "recall", SPONTANEOUS), recall, ("7 days", "1 day"), design,
         [_context_note(data, "recall", SPONTANEOUS, "B"),
-         _context_note(data, "recall", CONTROL_LABEL, "B")], TARGETS["8.3"].difference)]
+         _context_note(data, "recall", CONTROL_LABEL, "B"),
+         # the target's week and day, within a few hours (sessions start hours apart)
+         _delay_note(data, SPONTANEOUS, 6.5, 7.5), _delay_note(data, CONTROL_LABEL, 0.5, 1.5)],
+        TARGETS["8.3"].difference)]
     out.append(_difference_check(
         "reinstatement: test after two unsignalled shocks vs none", "8.4",
         _values(data, "recall", SHOCKS), _values(data, "recall", NO_SHOCKS),
