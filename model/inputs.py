@@ -1,31 +1,32 @@
-"""The circuit's inputs: tone (CS), shock (US) and the two contexts.
+"""The circuit's inputs: tone (CS), shock (US) and the three contexts.
 
 CS (thalamic / cortical tone input), US (shock: a high-rate burst over the
-end of the tone, as in Kim, Pare & Nair 2013) and context A / B (ventral
-hippocampus) are Poisson sources in one NeuronGroup (``inputs``) whose rates
-follow the protocol's stimulus table ``stim`` (model/protocol.py):
+end of the tone, as in Kim, Pare & Nair 2013) and contexts A, B and C
+(ventral hippocampus; C is silent outside its own sessions) are Poisson
+sources in one NeuronGroup (``inputs``) whose rates follow the protocol's
+stimulus table ``stim`` (model/protocol.py):
 
     rate(t) = base_rate + on_rate * stim(t, stim_channel)
 
 Input short-term depression (Tsodyks & Markram 1997 PNAS): every input neuron
 carries a presynaptic resource ``x_res``; each spike uses a fraction U of it,
 and every synapse leaving the input scales its conductance jump by
-``x_res_pre`` (model/plasticity.py). It recovers with ``tau_dep`` in the
-compressed session time and with ``tau_dep_slow`` (hours) on the slow clock,
-over each session's real duration and the interval after it. For the CS this
-is the NMDA-independent habituation of the tone pathway within a session:
-no NMDA availability appears in it, so an antagonist spares the
-within-session decline (Santini et al. 2001 J Neurosci).
+``x_res_pre`` (model/plasticity.py). For the CS this is the NMDA-independent
+habituation of the tone pathway within a session: no NMDA availability
+appears in it, so an antagonist spares the within-session decline (Santini
+et al. 2001 J Neurosci).
 
-With ``depression_recovery_real_min`` > 0 the resource recovers on the real
-clock instead: one time constant, in real minutes, for sessions and intervals
-alike. In a session the recovery runs ``real_per_sim`` times faster than the
-simulated clock, the real seconds one simulated second of that session
-stands for (model/protocol.py real_seconds_per_step), so the depression left
-by one tone after a real inter-trial interval does not depend on how much
-the session is compressed. The background
-drive of the neurons (model/neurons.py) is not an input group: it is the
-neurons' own Poisson process.
+With ``depression_recovery_real_min`` > 0, as for the CS by default, the
+resource recovers on the real clock: one time constant, in real minutes, for
+sessions and intervals alike. In a session the recovery runs ``real_per_sim``
+times faster than the simulated clock, the real seconds one simulated second
+of that session stands for (model/protocol.py real_seconds_per_step), so the
+depression left by one tone after a real inter-trial interval does not depend
+on how much the session is compressed. With it 0 the resource recovers with
+``tau_dep`` in the compressed session time and with ``tau_dep_slow`` (hours)
+on the slow clock, over each session's real duration and the interval after
+it. The background drive of the neurons (model/neurons.py) is not an input
+group: it is the neurons' own Poisson process.
 """
 
 from __future__ import annotations

@@ -45,13 +45,16 @@ change (the tag). During intervals, on a coarse clock:
 
 Neuromodulation by the shock (``shock``, a protocol TimedArray, see
 :func:`model.protocol.shock_trace`) sets the learning rate of synapses onto a
-population to ``plasticity_base + shock_gain * shock`` (>= 0). In LA the
-shock-evoked neuromodulators (noradrenaline, dopamine) are needed, with
-Hebbian NMDA calcium, for fear learning (Johansen et al. 2014 PNAS; three
-factor rules): a small base and a positive gain. In IL, acute stress impairs
-plasticity (Maroun & Richter-Levin 2003 J Neurosci; Izquierdo et al. 2006
-J Neurosci): a negative gain, so the extinction pathway does not learn the
-conditioning context.
+population to ``plasticity_base + shock_gain * shock`` (>= 0). This is the
+rule with ``plasticity.error_signal=false``, and for populations that set
+``plasticity_base`` and ``shock_gain``: in LA the shock-evoked
+neuromodulators (noradrenaline, dopamine) are needed, with Hebbian NMDA
+calcium, for fear learning (Johansen et al. 2014 PNAS; three factor rules),
+a small base and a positive gain; in IL, acute stress impairs plasticity
+(Maroun & Richter-Levin 2003 J Neurosci; Izquierdo et al. 2006 J Neurosci),
+a negative gain. By default LA, IL and BLA_ext learn from the prediction
+error instead (model/teacher.py): LA from positive errors, IL and BLA_ext
+from negative ones, with plasticity_base and shock_gain 0.
 
 Synaptic proteins gate the expression of potentiation: gamma_p is times
 ``1 + protein_gain * (protein_post - 1)`` (depression is not gated), with

@@ -30,8 +30,9 @@ class PopulationConfig:
     bg_w_nS: float = 1.0  # conductance jump per background spike (network.background_rate_Hz)
     nmda_scale: float = 1.0  # per-region/per-class NMDA conductance scale
     # plasticity of synapses onto this population: learning-rate factor
-    # plasticity_base + shock_gain * shock trace (>= 0); shocks enable LA
-    # plasticity (shock_gain > 0) and suppress IL plasticity (< 0)
+    # plasticity_base + shock_gain * shock trace (>= 0); a population may set
+    # shock_gain > 0 for shocks to enable its plasticity, or < 0 for shocks
+    # to suppress it
     plasticity_base: float = 1.0
     shock_gain: float = 0.0
     # share of the post-training capture of early changes onto this
