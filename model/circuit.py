@@ -21,7 +21,7 @@ files per Brian2 object; 45 projection objects took 5 minutes to compile):
 
 * one ``NeuronGroup`` holds every population, in config order, each neuron
   carrying its population's parameters; populations are contiguous ranges;
-* one ``NeuronGroup`` holds every input (CS, US, context A / B:
+* one ``NeuronGroup`` holds every input (CS, US, contexts A, B and C:
   model/inputs.py);
 * four ``Synapses`` objects: input->neuron static, input->neuron plastic,
   neuron->neuron excitatory, neuron->neuron inhibitory; every projection of
@@ -427,7 +427,7 @@ def draw_rules(cfg, circuit_plan: CircuitPlan) -> dict:
         from_input = prj.pre in net.inputs
         if prj.plastic and not from_input:
             raise ValueError(f"network.projections.{name}: plastic projections must start "
-                             "at an input (CS, US, ctx_A, ctx_B)")
+                             "at an input (CS, US, ctx_A, ctx_B, ctx_C)")
         key = _set_of(prj, from_input)
         sources = inputs_ if from_input else pops
         sizes = circuit_plan.input_sizes if from_input else circuit_plan.pop_sizes
