@@ -191,17 +191,22 @@ def test_disinhibition_is_read_within_the_occupancy_peak():
     assert [k for k, s in status.items() if s == "FAIL"] == DISINHIBITION
 
 
+def _on_control_protocol(good: dict, group: str, seed: int) -> dict:
+    """``good`` with ``group``'s runs made on the control's protocol instead of its own."""
+    data = dict(good)
+    saved = LAYOUT[group]
+    try:
+        LAYOUT[group] = LAYOUT[ff.CONTROL_LABEL]
+        rng = np.random.default_rng(seed)
+        data[group] = [_run(group, k, GOOD[group], GOOD_GAIN, rng) for k in range(N)]
+    finally:
+        LAYOUT[group] = saved
+    return data
+
+
 def test_tests_in_the_wrong_context_fail(good):
     # the ABC group on the default protocol: its renewal test is back in A
-    data = dict(good)
-    saved = LAYOUT[ff.ABC]
-    try:
-        LAYOUT[ff.ABC] = LAYOUT[ff.CONTROL_LABEL]
-        rng = np.random.default_rng(1)
-        data[ff.ABC] = [_run(ff.ABC, k, GOOD[ff.ABC], GOOD_GAIN, rng) for k in range(N)]
-    finally:
-        LAYOUT[ff.ABC] = saved
-    checks = _checks(data)
+    checks = _checks(_on_control_protocol(good, ff.ABC, seed=1))
     assert not checks[ABA_ABC].passed and not checks[ABC_RECALL].passed
     assert "renewal in A, not C" in checks[ABA_ABC].measured
     assert checks[SPONTANEOUS].passed
@@ -210,16 +215,7 @@ def test_tests_in_the_wrong_context_fail(good):
 def test_recovery_is_read_a_week_after_extinction(good):
     # the spontaneous-recovery group on the default protocol: recall a day after
     # extinction, however much higher its freezing
-    data = dict(good)
-    saved = LAYOUT[ff.SPONTANEOUS]
-    try:
-        LAYOUT[ff.SPONTANEOUS] = LAYOUT[ff.CONTROL_LABEL]
-        rng = np.random.default_rng(2)
-        data[ff.SPONTANEOUS] = [_run(ff.SPONTANEOUS, k, GOOD[ff.SPONTANEOUS], GOOD_GAIN, rng)
-                                for k in range(N)]
-    finally:
-        LAYOUT[ff.SPONTANEOUS] = saved
-    checks = _checks(data)
+    checks = _checks(_on_control_protocol(good, ff.SPONTANEOUS, seed=2))
     assert not checks[SPONTANEOUS].passed
     assert "recall 1.0 days after extinction, not 6.5-7.5" in checks[SPONTANEOUS].measured
     assert _checks(good)[SPONTANEOUS].passed
