@@ -60,7 +60,7 @@ def test_quick_sweep_and_workers(tmp_path):
 
 
 def test_markdown_section_is_replaced(tmp_path):
-    md = tmp_path / "B.md"
+    md = (tmp_path / "report").with_suffix(".md")
     md.write_text("# Benchmarks\n\nintro\n\n" + bench.MARK_BEGIN + "\nold\n" + bench.MARK_END
                   + "\n\nnotes after\n")
     bench.write_markdown(md, bench.MARK_BEGIN + "\nnew\n" + bench.MARK_END)
