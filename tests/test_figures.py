@@ -169,7 +169,7 @@ def test_validation_is_reported_apart(quick_all, tmp_path):
     assert all(text.index(f"fearsim-figure {n}") < held for n in NAMES if n != "validation")
 
 
-@pytest.mark.parametrize("name, targets", [("phenotypes", ("9.1", "9.2", "9.3")),
+@pytest.mark.parametrize("name, targets", [("phenotypes", ("9.1", "9.2", "9.3", "9.4")),
                                            ("clinical_trial", ("9.5", "9.6"))])
 def test_patient_figures_check_their_targets(quick_all, name, targets):
     """The phenotype and patient figures: a check line per target, on measured values."""

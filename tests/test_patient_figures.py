@@ -18,13 +18,16 @@ def _noisy(mean, sd=3.0):
     return mean + sd * RNG.standard_normal(N)
 
 
-def _phenotype_data(stress_recall, met_rise, healthy_cs_minus, stress_cs_minus):
+def _phenotype_data(stress_recall, met_rise, healthy_cs_minus, stress_cs_minus,
+                    human_recall=(40.0, 30.0)):
     labels = [g.label for g in fig_phenotypes.groups(quick=True)]
     values = {name: np.full((len(labels), N), np.nan) for name in
               list(fig_phenotypes.MEASURES) + ["spine_rise"]}
     recall = {"healthy": 20.0, "chronic stress": stress_recall, "Val66Met": 20.0,
               "healthy + ketamine": 12.0, "chronic stress + ketamine": stress_recall - 20,
-              "Val66Met + ketamine": 18.0}
+              "Val66Met + ketamine": 18.0,
+              fig_phenotypes.human_label(0.1): human_recall[0],
+              fig_phenotypes.human_label(0.5): human_recall[1]}
     rise = {"healthy + ketamine": 0.3, "Val66Met + ketamine": met_rise,
             "chronic stress + ketamine": 0.3}
     for k, g in enumerate(labels):
@@ -44,9 +47,15 @@ def _statuses(module, data):
 
 def test_phenotype_checks_pass_where_the_targets_hold_and_fail_where_not():
     good = _statuses(fig_phenotypes, _phenotype_data(45.0, 0.05, 20.0, 45.0))
-    assert good == ["PASS", "PASS", "FAIL", "PASS", "PASS", "PASS"]  # Val66Met recall 20 = 1x
-    bad = _statuses(fig_phenotypes, _phenotype_data(25.0, 0.3, 50.0, 50.0))
-    assert bad == ["FAIL", "PASS", "FAIL", "FAIL", "FAIL", "FAIL"]
+    # Val66Met recall 20 = 1x healthy's
+    assert good == ["PASS", "PASS", "FAIL", "PASS", "PASS", "PASS", "PASS"]
+    bad = _statuses(fig_phenotypes, _phenotype_data(25.0, 0.3, 50.0, 50.0,
+                                                    human_recall=(30.0, 40.0)))
+    assert bad == ["FAIL", "PASS", "FAIL", "FAIL", "FAIL", "FAIL", "FAIL"]
+    # equal benefits of the two human doses: no dose-response
+    flat = _statuses(fig_phenotypes, _phenotype_data(45.0, 0.05, 20.0, 45.0,
+                                                     human_recall=(35.0, 35.0)))
+    assert flat[-1] == "FAIL"
 
 
 def _trial_data(ket_responders: int, sal_responders: int, ket_lost: int, sal_lost: int):

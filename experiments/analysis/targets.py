@@ -172,6 +172,10 @@ _T = [
            "controls: CS- freezing <= {fraction:g} x CS+ freezing at the end of conditioning "
            "(p < {alpha}); chronic stress: CS- freezing above controls' (p < {alpha})",
            fraction=0.5, role="phenotype"),
+    Target("9.4", "human dose-response: one i.v. infusion over 40 min 24 h before "
+           "extinction, chronic-stress circuits",
+           "recall benefit over saline larger at 0.5 than at 0.1 mg/kg (p < {alpha})",
+           role="phenotype"),
     Target("9.5", "virtual patients, six infusions with exposure",
            "responders (>= {fraction:.0%} below the subject's own baseline) ketamine > saline "
            "(Fisher, p < {alpha}), beside 67% vs 20%; time to loss of response (Kaplan-Meier, "

@@ -82,6 +82,8 @@ SHORT = {
     "AAB (extinction in A, test in B)": "AAB",
     "chronic stress": "stress", "healthy + ketamine": "healthy + ket.",
     "chronic stress + ketamine": "stress + ket.", "Val66Met + ketamine": "Met + ket.",
+    "chronic stress + 0.1 mg/kg i.v.": "stress + 0.1 i.v.",
+    "chronic stress + 0.5 mg/kg i.v.": "stress + 0.5 i.v.",
     "recall 7 days after extinction": "7-day recall", "reinstatement shocks in A": "shocks",
     "no reinstatement shocks": "no shocks", "ABC renewal (test in C)": "ABC",
 }

@@ -1,5 +1,5 @@
 """Phenotypes: chronic stress and BDNF Val66Met against healthy controls
-(docs/experiments.md, section 9, targets 9.1-9.3).
+(docs/experiments.md, section 9, targets 9.1-9.4).
 
 Every group runs differential conditioning (``protocol=discrimination``: a
 CS+ paired with the shock and a CS- never paired, interleaved in
@@ -7,11 +7,14 @@ habituation, conditioning and recall; extinction and renewal with the CS+
 alone). Three phenotypes (``phenotype=healthy``, ``chronic_stress``,
 ``val66met``: model/phenotypes.py), each given saline or ketamine 10 mg/kg
 i.p. 23 h before extinction (``experiment=ketamine_24h_before_extinction``),
-different animals per group. Read out: CS+ recall 24 h after extinction
+different animals per group; two more chronic-stress groups get one human
+infusion (0.1 or 0.5 mg/kg i.v. over 40 min, human PK) at the same time
+(``experiment=human_infusion_24h_before_extinction``). Read out: CS+ recall 24 h after extinction
 (9.1, 9.2), the rescue of stress-impaired recall by ketamine (9.1), the rise
 of IL spines from the dose to the start of extinction against the
-phenotype's own saline group (9.2), and CS+ / CS- freezing at the end of
-conditioning (9.3).
+phenotype's own saline group (9.2), CS+ / CS- freezing at the end of
+conditioning (9.3), and the recall benefit of the two human doses over the
+stressed saline group (9.4).
 """
 
 from __future__ import annotations
@@ -44,6 +47,9 @@ PHENOTYPES = {"healthy": "healthy", "chronic stress": "chronic_stress",
 HEALTHY, STRESS, MET = PHENOTYPES
 KETAMINE = " + ketamine"
 DRUG_EXPERIMENT = "ketamine_24h_before_extinction"
+HUMAN_EXPERIMENT = "human_infusion_24h_before_extinction"
+# the doses Fava et al. 2020 found apart (0.1 weaker than 0.5 mg/kg)
+HUMAN_DOSES = (0.1, 0.5)
 QUICK = ["protocol=discrimination_short", "network.scale=0.1", "readout.weight_samples=50"]
 FULL = ["protocol=discrimination"]
 IL_SPINES = "il_il"  # candidate synapses onto IL pyramidal dendrites (as fig_spines)
@@ -56,7 +62,15 @@ def groups(quick: bool) -> list[Group]:
            for label, ph in PHENOTYPES.items()]
     out += [Group(label + KETAMINE, [f"experiment={DRUG_EXPERIMENT}", f"phenotype={ph}"]
                   + protocol) for label, ph in PHENOTYPES.items()]
+    out += [Group(human_label(dose), [f"experiment={HUMAN_EXPERIMENT}",
+                                      f"phenotype={PHENOTYPES[STRESS]}",
+                                      f"pharmacology.doses.0.dose_mg_per_kg={dose}"] + protocol)
+            for dose in HUMAN_DOSES]
     return out
+
+
+def human_label(dose: float) -> str:
+    return f"{STRESS} + {dose:g} mg/kg i.v."
 
 
 def n_seeds(quick: bool) -> int:
@@ -205,4 +219,24 @@ def checks(data: xr.Dataset) -> list[Check]:
         "docs/experiments.md, target 9.3; Lissek et al. 2005; Jovanovic et al. 2010",
         v["conditioning_last_cs_minus"][STRESS], minus, ("stress CS-", "healthy CS-"), ">",
         design))
+    out.append(_human_dose_check(rec, design))
     return out
+
+
+def _human_dose_check(rec: dict, design: str) -> Check:
+    """The higher human dose's recall benefit over stressed saline larger than the lower's."""
+    low, high = (rec[human_label(d)] for d in HUMAN_DOSES)
+    saline = stats.mean(rec[STRESS])
+    # a common saline mean: a larger benefit is a lower recall
+    c = stats.compare(high, low, design)
+    benefit = {d: saline - stats.mean(rec[human_label(d)]) for d in HUMAN_DOSES}
+    lo, hi = HUMAN_DOSES
+    return core.from_comparison(
+        "human dose-response: one 40-min infusion, 0.5 mg/kg helps stressed recall more "
+        "than 0.1 mg/kg",
+        "docs/experiments.md, target 9.4; Fava et al. 2020 Mol Psychiatry",
+        f"recall {hi:g} mg/kg {stats.fmt_ms(high)} vs {lo:g} mg/kg {stats.fmt_ms(low)} "
+        f"(benefit over stress saline {stats.fmt_ms(rec[STRESS])}: {benefit[hi]:+.1f} vs "
+        f"{benefit[lo]:+.1f} points)",
+        f"{hi:g} mg/kg's benefit > {lo:g} mg/kg's, p < {stats.ALPHA}",
+        bool(benefit[hi] > benefit[lo]), c)
