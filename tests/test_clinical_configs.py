@@ -65,3 +65,28 @@ def test_dissociation_probes_bracket_one_infusion(compose):
     # the baseline probe ends before the drug starts; none carries a tone or a shock
     assert minutes[0] + cfg.protocol.sessions[0].real_duration_min <= 0
     assert not any(s.cs or s.us for s in cfg.protocol.sessions)
+
+
+@pytest.mark.parametrize("protocol", ["fear_extinction", "discrimination"])
+def test_one_human_infusion_an_hour_after_conditioning_gone_by_extinction(compose, protocol):
+    from model import nmda, pharmacology
+
+    cfg = compose(["experiment=human_infusion_24h_before_extinction", f"protocol={protocol}"])
+    (dose,) = cfg.pharmacology.doses
+    assert cfg.pharmacology.species == "human"
+    assert (dose.agent, dose.dose_mg_per_kg, dose.route, dose.infusion_min) \
+        == ("ketamine", 0.5, "iv_infusion", 40.0)
+    sessions = cfg.protocol.sessions
+    starts = build_schedule(cfg.protocol).session_abs_h
+    extinction = [k for k, s in enumerate(sessions) if s.phase == "extinction"][0]
+    conditioning = extinction - 1
+    assert sessions[conditioning].phase == "conditioning"
+    (infusion,) = administration_times_h(cfg.pharmacology, starts)
+    assert starts[extinction] - infusion == pytest.approx(23.0)
+    assert infusion - (starts[conditioning] + sessions[conditioning].real_duration_min / 60) \
+        == pytest.approx(1.0, abs=0.1)
+    channels = nmda.channels(cfg.network.populations)
+    t = np.array([infusion + 40 / 60, starts[extinction]])
+    occ = pharmacology.occupancy_timeline(cfg.pharmacology, [starts.tolist()], channels, t)
+    il_e = channels.index(("IL", "E"))
+    assert occ[1, il_e] < 0.01 * occ[0, il_e]
