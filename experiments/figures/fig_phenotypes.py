@@ -38,8 +38,9 @@ CITATION = ("docs/experiments.md, section 9; Izquierdo, Wellman & Holmes 2006 J 
             "2005 Behav Res Ther; Jovanovic et al. 2010 Depress Anxiety")
 SUMMARY = ("Healthy, chronically stressed and Val66Met circuits in differential fear "
            "conditioning (CS+ paired, CS- never), given saline or ketamine 23 h before "
-           "extinction: CS+ and CS- freezing per trial, recall, and the IL spine rise after "
-           "ketamine against each phenotype's saline group.")
+           "extinction, and stressed circuits given one human infusion (0.1 or 0.5 mg/kg i.v. "
+           "over 40 min) at the same time: CS+ and CS- freezing per trial, recall, and the IL "
+           "spine rise after ketamine against each phenotype's saline group.")
 DESIGN = BETWEEN  # phenotypes are different animals
 
 PHENOTYPES = {"healthy": "healthy", "chronic stress": "chronic_stress",
@@ -141,8 +142,8 @@ def analyse(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
 
 def plot(data: xr.Dataset):
     plt = core.use_style()
-    fig, axes = plt.subplots(1, 4, figsize=(9.0, 2.8),
-                             gridspec_kw={"width_ratios": [2.4, 1.2, 1.6, 1.2]})
+    fig, axes = plt.subplots(1, 4, figsize=(10.0, 2.8),
+                             gridspec_kw={"width_ratios": [2.4, 1.2, 2.2, 1.8]})
     core.trial_panel(axes[0], data.freezing, groups=list(PHENOTYPES))
     axes[0].legend(loc="upper left", bbox_to_anchor=(0.0, -0.22), ncol=3, fontsize=6)
     axes[0].set_title("CS+ freezing per trial (saline)", loc="left", pad=10)
