@@ -9,8 +9,8 @@ alone). Three phenotypes (``phenotype=healthy``, ``chronic_stress``,
 i.p. 23 h before extinction (``experiment=ketamine_24h_before_extinction``),
 different animals per group; two more chronic-stress groups get one human
 infusion (0.1 or 0.5 mg/kg i.v. over 40 min, human PK) at the same time
-(``experiment=human_infusion_24h_before_extinction``). Read out: CS+ recall 24 h after extinction
-(9.1, 9.2), the rescue of stress-impaired recall by ketamine (9.1), the rise
+(``experiment=human_infusion_24h_before_extinction``). Read out: CS+ recall
+24 h after extinction (9.1, 9.2), the rescue of stress-impaired recall by ketamine (9.1), the rise
 of IL spines from the dose to the start of extinction against the
 phenotype's own saline group (9.2), CS+ / CS- freezing at the end of
 conditioning (9.3), and the recall benefit of the two human doses over the
