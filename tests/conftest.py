@@ -13,9 +13,19 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 def shared_build_cache(tmp_path_factory):
     """One standalone build cache for the whole session: every test of the
     same structure reuses one build, and ~/.cache is left alone. An existing
-    FEARSIM_BUILD_CACHE (a warm cache) is kept."""
+    FEARSIM_BUILD_CACHE (a warm cache) is kept.
+
+    pytest-xdist workers share it (it lies beside their own temporary
+    folders): the cache serialises a structure's first compilation and lets
+    the other worker copy the result, so each structure compiles once per
+    session instead of once per worker."""
     if "FEARSIM_BUILD_CACHE" not in os.environ:
-        os.environ["FEARSIM_BUILD_CACHE"] = str(tmp_path_factory.mktemp("builds"))
+        if os.environ.get("PYTEST_XDIST_WORKER"):
+            root = tmp_path_factory.getbasetemp().parent / "builds"
+            root.mkdir(exist_ok=True)
+        else:
+            root = tmp_path_factory.mktemp("builds")
+        os.environ["FEARSIM_BUILD_CACHE"] = str(root)
     return Path(os.environ["FEARSIM_BUILD_CACHE"])
 
 

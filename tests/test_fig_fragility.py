@@ -13,13 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
-import yaml
 
 from experiments.analysis import statistics as st
 from experiments.analysis.design import CONTROL
 from experiments.analysis.targets import TARGETS
 from experiments.figures import by_name, core
 from experiments.figures import fig_fragility as ff
+from experiments.io import yaml_text
 from model.protocol import build_schedule
 from model.readout import add_phase_summary, trial_coords
 
@@ -79,7 +79,7 @@ def _run(group: str, subject: int, levels: dict, gain: dict, rng, gain_outside=N
                 "session_phase": ("session", [s["phase"] for s in sessions]),
                 "session_context": ("session", [s["context"] for s in sessions]),
                 "session_time_h": ("session", schedule.session_abs_h)},
-        attrs={"config_yaml": yaml.safe_dump(cfg, sort_keys=False), "seed": 10_000 + subject,
+        attrs={"config_yaml": yaml_text.dump(cfg, sort_keys=False), "seed": 10_000 + subject,
                "subject_index": subject})
     ds = add_phase_summary(ds)
     if group == ff.KETAMINE:

@@ -36,3 +36,19 @@ def test_write_is_atomic(tmp_path):
     assert store.read_config(path) == {"a": 1}
     with xr.open_dataset(path, engine="h5netcdf") as back:
         assert back.attrs["seed"] == 1
+
+
+def test_config_yaml_is_the_same_text_and_value_as_pyyaml_gives(compose):
+    """The stored config's YAML through libyaml: the text safe_dump writes, the value
+    safe_load reads."""
+    import yaml
+
+    from experiments.config_store import plain
+    from experiments.io import yaml_text
+
+    for overrides in ([], ["experiment=ketamine_assisted_exposure", "phenotype=chronic_stress"],
+                      ["experiment=tiny", "network.projections.il_itc.w_ampa_nS=1.25e-3"]):
+        cfg = plain(compose(overrides))
+        text = yaml_text.dump(cfg, sort_keys=False)
+        assert text == yaml.safe_dump(cfg, sort_keys=False)
+        assert yaml_text.load(text) == yaml.safe_load(text) == cfg

@@ -29,7 +29,8 @@ import zlib
 from pathlib import Path
 
 import numpy as np
-import yaml
+
+from experiments.io import yaml_text
 
 
 def factor(subject: int, key: str, sigma: float) -> float:
@@ -81,7 +82,7 @@ def write_group(values: list[dict], directory: Path, group: str = "subject") -> 
     gdir = Path(directory).resolve() / group
     gdir.mkdir(parents=True, exist_ok=True)
     for v in values:
-        text = "# @package _global_\n" + yaml.safe_dump(_nest(v), sort_keys=False)
+        text = "# @package _global_\n" + yaml_text.dump(_nest(v), sort_keys=False)
         (gdir / f"s{v['simulation.seed']:04d}.yaml").write_text(text)
     return gdir.parent
 

@@ -124,7 +124,7 @@ def probe_time_course(path: str | Path, populations: Sequence[str] = ("IL_E", "P
     start to its last trial's end (``protocol.trial_s``, from the stored
     config unless given).
     """
-    import yaml
+    from experiments.io import yaml_text
 
     path = Path(path)
     with xr.open_dataset(path, engine="h5netcdf") as ds:
@@ -132,7 +132,7 @@ def probe_time_course(path: str | Path, populations: Sequence[str] = ("IL_E", "P
     with xr.open_dataset(path, group="spikes", engine="h5netcdf") as sp:
         spikes = sp.load()
     if trial_s is None:
-        trial_s = float(yaml.safe_load(summary.attrs["config_yaml"])["protocol"]["trial_s"])
+        trial_s = float(yaml_text.load(summary.attrs["config_yaml"])["protocol"]["trial_s"])
     sizes = dict(zip([str(p) for p in summary["population"].values],
                      summary["population_size"].values.astype(int), strict=True))
     times = np.concatenate([population_spike_times(spikes, p) for p in populations])

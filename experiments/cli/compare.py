@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
-import yaml
 
 from experiments.analysis import metrics as run_metrics
+from experiments.io import yaml_text
 from experiments.io.collect import IGNORED_PREFIXES, flatten, is_sweep_dir
 from experiments.io.store import ENGINE
 
@@ -55,7 +55,7 @@ def expand(arg: str, results: Path) -> list[Path]:
 def load(path: Path) -> tuple[xr.Dataset, dict]:
     with xr.open_dataset(path, engine=ENGINE) as ds:
         data = ds.load()
-    return data, flatten(yaml.safe_load(data.attrs.get("config_yaml", "{}")) or {})
+    return data, flatten(yaml_text.load(data.attrs.get("config_yaml", "{}")) or {})
 
 
 def config_diff(flats: list[dict], include_paths: bool = False) -> dict[str, list]:

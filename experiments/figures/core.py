@@ -30,10 +30,10 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
-import yaml
 
 from experiments.analysis import statistics as stats
 from experiments.analysis.statistics import ALPHA, fmt_ms, fmt_p
+from experiments.io import yaml_text
 
 ROOT = Path(__file__).resolve().parents[2]
 STYLE = Path(__file__).with_name("style.mplstyle")
@@ -282,14 +282,14 @@ def values(da: xr.DataArray, group: str) -> np.ndarray:
 def protocol_sessions(protocol: str) -> list[dict]:
     """The sessions of ``configs/protocol/<protocol>.yaml`` as plain dicts."""
     path = ROOT / "configs" / "protocol" / f"{protocol}.yaml"
-    return yaml.safe_load(path.read_text())["sessions"]
+    return yaml_text.load(path.read_text())["sessions"]
 
 
 @lru_cache(maxsize=None)
 def experiment_config(experiment: str) -> dict:
     """``configs/experiment/<experiment>.yaml`` as a plain dict (read once)."""
     path = ROOT / "configs" / "experiment" / f"{experiment}.yaml"
-    return yaml.safe_load(path.read_text())
+    return yaml_text.load(path.read_text())
 
 
 def sessions_override(sessions: list[dict]) -> str:

@@ -31,7 +31,6 @@ from functools import lru_cache
 
 import numpy as np
 import xarray as xr
-import yaml
 
 from experiments.analysis import clinical, dissociation, metrics
 from experiments.analysis import statistics as stats
@@ -39,6 +38,7 @@ from experiments.analysis.design import BETWEEN
 from experiments.analysis.targets import TARGETS
 from experiments.figures import core, fig_cohort, fig_control
 from experiments.figures.core import Check, Group
+from experiments.io import yaml_text
 
 NAME = "clinical_trial"
 TITLE = "Virtual patients: ketamine-assisted exposure vs saline, responders and durability"
@@ -111,7 +111,7 @@ def n_seeds(quick: bool) -> int:
 
 def follow_up_days(ds: xr.Dataset) -> np.ndarray:
     """Days from the end of the last exposure session to each follow-up test."""
-    cfg = yaml.safe_load(ds.attrs["config_yaml"])
+    cfg = yaml_text.load(ds.attrs["config_yaml"])
     phases = ds.session_phase.values.astype(str)
     follow = np.flatnonzero(phases == FOLLOW_UP_PHASE)
     last = int(np.flatnonzero(phases == "extinction")[-1])

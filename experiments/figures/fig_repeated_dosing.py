@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
-import yaml
 
 from experiments.analysis import metrics
 from experiments.analysis import statistics as stats
@@ -14,6 +13,7 @@ from experiments.analysis.design import WITHIN
 from experiments.analysis.targets import TARGETS
 from experiments.figures import core
 from experiments.figures.core import Check, Group
+from experiments.io import yaml_text
 
 NAME = "repeated_dosing"
 TITLE = "Ketamine-assisted extinction: six doses over two weeks, then follow-up tests"
@@ -35,7 +35,7 @@ QUICK = ["network.scale=0.1", "readout.weight_samples=50"]
 
 def quick_sessions() -> str:
     """The experiment's sessions (same timing, so the doses stay aligned), fewer trials."""
-    sessions = yaml.safe_load(CONFIG.read_text())["protocol"]["sessions"]
+    sessions = yaml_text.load(CONFIG.read_text())["protocol"]["sessions"]
     return core.sessions_override([dict(s, n_trials=QUICK_TRIALS[s["phase"]])
                                    for s in sessions])
 
@@ -51,7 +51,7 @@ def n_seeds(quick: bool) -> int:
 
 
 def _last_dose_h(ds: xr.Dataset) -> float:
-    cfg = yaml.safe_load(ds.attrs["config_yaml"])
+    cfg = yaml_text.load(ds.attrs["config_yaml"])
     d = cfg["pharmacology"]["doses"][0]
     first = float(ds.session_time_h[d["session"]]) + float(d["offset_h"])
     return first + float(d["repeat_every_h"]) * int(d["repeat_count"])

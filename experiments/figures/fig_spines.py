@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import xarray as xr
-import yaml
 
 from experiments.analysis import statistics as stats
 from experiments.analysis.design import WITHIN
 from experiments.analysis.targets import TARGETS
 from experiments.figures import core
 from experiments.figures.core import Check, Group
+from experiments.io import yaml_text
 
 NAME = "spines"
 TITLE = "One dose of ketamine: occupancy, BDNF, mTORC1, proteins and IL spines over 3 weeks"
@@ -42,7 +42,7 @@ def n_seeds(quick: bool) -> int:
 
 def dose_time_h(ds: xr.Dataset) -> float:
     """Time of the first dose on the protocol clock (the drug group's schedule)."""
-    cfg = yaml.safe_load(ds.attrs["config_yaml"])
+    cfg = yaml_text.load(ds.attrs["config_yaml"])
     doses = cfg["pharmacology"]["doses"]
     if doses:
         d = doses[0]

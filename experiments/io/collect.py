@@ -36,10 +36,9 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
-import yaml
 
 from experiments.analysis import metrics
-from experiments.io import cf, store
+from experiments.io import cf, store, yaml_text
 from experiments.io.store import ENGINE
 from experiments.io.sweeps import (
     all_jobs,
@@ -79,7 +78,7 @@ def flatten(d, prefix: str = "") -> dict:
 
 
 def run_config(ds: xr.Dataset) -> dict:
-    return yaml.safe_load(ds.attrs.get("config_yaml", "{}")) or {}
+    return yaml_text.load(ds.attrs.get("config_yaml", "{}")) or {}
 
 
 def coord_value(v):
@@ -207,7 +206,7 @@ def _sweep_jobs(sweep_dir: Path) -> tuple[list[list[str]], str | None]:
         return jobs, invocations_of(info)[-1].get("cwd")
     mr = sweep_dir / "multirun.yaml"
     if mr.exists():
-        cfg = yaml.safe_load(mr.read_text())
+        cfg = yaml_text.load(mr.read_text())
         h = cfg.get("hydra", {})
         args = (h.get("overrides") or {}).get("task") or []
         params = (h.get("sweeper") or {}).get("params")
@@ -354,7 +353,7 @@ def _load_runs(points: list[Point], dims: list[str]) -> dict[int, tuple[xr.Datas
             p.status, p.error, p.path = "unreadable", f"{p.path}: {exc}", None
             continue
         loaded[id(p)] = (ds, attrs)
-        config = yaml.safe_load(attrs.get("config_yaml", "{}")) or {}
+        config = yaml_text.load(attrs.get("config_yaml", "{}")) or {}
         seed = attrs.get("seed")
         p.coords.setdefault(SEED_DIM, int(seed if seed is not None
                                           else config["simulation"]["seed"]))

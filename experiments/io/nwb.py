@@ -36,8 +36,8 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-import yaml
 
+from experiments.io import yaml_text
 from experiments.io.runs import Run
 
 DEFAULT_RATE_BIN_S = 0.1
@@ -98,7 +98,7 @@ def _new_file(run: Run):
         notes="Resolved fearsim config (YAML):\n" + run.summary.attrs["config_yaml"],
         data_collection="fearsim provenance (JSON):\n" + json.dumps(prov, sort_keys=True,
                                                                     default=str),
-        pharmacology=yaml.safe_dump(drugs, sort_keys=False),
+        pharmacology=yaml_text.dump(drugs, sort_keys=False),
         source_script=(f"fearsim {prov.get('fearsim_version', '?')} (git "
                        f"{prov.get('git_commit', '?')}), Brian2 {prov.get('brian2_version', '?')}"
                        f", device {prov.get('device', '?')}"),

@@ -15,8 +15,8 @@ from types import SimpleNamespace
 
 import numpy as np
 import xarray as xr
-import yaml
 
+from experiments.io import yaml_text
 from experiments.io.store import ENGINE
 
 # attributes of a run file that are not provenance
@@ -146,7 +146,7 @@ def load_run(run: str | Path, results_dir: str | Path | None = None) -> Run:
             spikes = sp.load()
     except (OSError, ValueError):
         spikes = None
-    config = yaml.safe_load(summary.attrs["config_yaml"])
+    config = yaml_text.load(summary.attrs["config_yaml"])
     provenance = {k: _plain(v) for k, v in summary.attrs.items() if k not in NOT_PROVENANCE}
     if "timings_json" in provenance:
         provenance["timings"] = json.loads(provenance.pop("timings_json"))

@@ -28,9 +28,8 @@ import tempfile
 from pathlib import Path
 
 import xarray as xr
-import yaml
 
-from experiments.io import cf
+from experiments.io import cf, yaml_text
 
 ENGINE = "h5netcdf"
 # keys that say where or how fast a run happens, not what it computes
@@ -162,7 +161,7 @@ def write_run(path: Path, summary: xr.Dataset, spikes: xr.Dataset | None, config
     """Write the run file atomically; return its absolute path."""
     summary = cf.describe(summary)
     summary.attrs.update(prov)
-    summary.attrs["config_yaml"] = yaml.safe_dump(config, sort_keys=False)
+    summary.attrs["config_yaml"] = yaml_text.dump(config, sort_keys=False)
     summary.attrs["title"] = "fearsim run"
     groups = {"spikes": cf.describe(spikes, root=False)} if spikes is not None else None
     return write_atomic(path, summary, groups)
@@ -170,7 +169,7 @@ def write_run(path: Path, summary: xr.Dataset, spikes: xr.Dataset | None, config
 
 def read_config(path: Path) -> dict:
     with xr.open_dataset(path, engine=ENGINE) as ds:
-        return yaml.safe_load(ds.attrs["config_yaml"])
+        return yaml_text.load(ds.attrs["config_yaml"])
 
 
 def verify_run(path: Path, rid: str, fingerprint: str | None = None) -> str | None:
@@ -187,7 +186,7 @@ def verify_run(path: Path, rid: str, fingerprint: str | None = None) -> str | No
             n_trials = int(ds.sizes.get("trial", -1))
         with xr.open_dataset(path, engine=ENGINE, group="spikes"):
             pass
-        config = yaml.safe_load(attrs.get("config_yaml", "")) or {}
+        config = yaml_text.load(attrs.get("config_yaml", "")) or {}
     except Exception as exc:  # h5py/netCDF raise OSError, ValueError, KeyError ...
         first = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
         return f"unreadable ({first})"
