@@ -96,8 +96,7 @@ RESET = ("v = Vr; w_ad += b_ad; activity += 1*second/tau_activity; "
 # I_opto - I_shock: both TimedArrays step on the 5 ms stimulus grid
 # (model/protocol.py STIM_DT_S), so reading them on that grid is exact
 EXTERNAL_CURRENT = "I_ext = opto(t, population) - shock_current*shock(t)"
-_BG_STATEMENTS, _BG_COUNT = poisson.count_code(
-    "bg_rate*dt", "background_uniform(i, t_in_timesteps, noise_seed)", prefix="bg")
+_BG_STATEMENTS, _BG_COUNT = poisson.count_code("bg_rate*dt", "noise_seed", prefix="bg")
 BACKGROUND = f"{_BG_STATEMENTS}\ng_ampa += bg_w*{_BG_COUNT}"
 
 

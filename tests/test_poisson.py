@@ -62,8 +62,7 @@ def test_brian_code_draws_the_same_counts_on_every_target():
     gives the numpy reference counts, event for event."""
     import brian2 as b2
 
-    statements, count = poisson.count_code(
-        "rate*dt", "background_uniform(i, t_in_timesteps, seed)", prefix="bg")
+    statements, count = poisson.count_code("rate*dt", "seed", prefix="bg")
     out = {}
     for target in ("numpy", "cython"):
         b2.set_device("runtime")
@@ -86,3 +85,24 @@ def test_brian_code_draws_the_same_counts_on_every_target():
     np.testing.assert_array_equal(out["numpy"][1],
                                   poisson.uniform(7, poisson.INPUT_STREAM, np.arange(50), 19))
     b2.prefs.codegen.target = "numpy"
+
+
+def test_integer_thresholds_give_the_counts_of_the_uniform_numbers():
+    """m >= ceil(2**53 c) exactly when m / 2**53 >= c: the background's counts
+    from the 53-bit integers equal those read at the uniform numbers, also at
+    the integers next to each threshold."""
+    m = poisson.mantissa(1, poisson.BACKGROUND_STREAM, np.arange(NEURONS)[None, :],
+                         np.arange(STEPS)[:, None])
+    for lam in (0.0, 1600.0 * 1e-4, 0.5, 2.0):
+        p = math.exp(-lam)  # P(N <= k) as count_code and poisson_count sum it
+        cdf = [p]
+        for k in range(1, poisson.MAX_EVENTS_PER_STEP):
+            p = p * lam / k
+            cdf.append(cdf[-1] + p)
+        thresholds = poisson.integer_thresholds(cdf)
+        near = np.concatenate([thresholds - 1, thresholds, thresholds + 1])
+        near = near[(near >= 0) & (near < 2 ** 53)]
+        for ints in (m, near):
+            np.testing.assert_array_equal(
+                poisson.counts_at_thresholds(ints, cdf),
+                poisson.poisson_count(ints.astype(np.float64) / 2.0 ** 53, lam))
