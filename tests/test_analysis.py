@@ -93,17 +93,24 @@ def test_every_figure_names_its_design():
         assert m.DESIGN in design.DESIGNS, m.NAME
 
 
-def test_calibration_refuses_evaluation_subjects_and_held_out_figures():
-    script = str(ROOT / "scripts" / "calibrate.py")
-    for args, what in ((["--first", str(design.EVALUATION.first)], "calibration subjects"),
-                       (["--figures", "validation"], "not a calibration figure"),
-                       (["--figures", "cohort"], "not a calibration figure"),
-                       (["--figures", "phenotypes"], "not a calibration figure"),
-                       (["--figures", "clinical_trial"], "not a calibration figure")):
-        proc = subprocess.run([sys.executable, script, *args], capture_output=True, text=True,
-                              timeout=600, cwd=ROOT)  # a loaded machine
-        assert proc.returncode == 2, proc.stderr
-        assert what in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+def test_calibration_refuses_evaluation_subjects_and_held_out_figures(capsys):
+    """The script from the command line (exit 2, one line), then the other refusals
+    through its main() in this process (the same code, without a new interpreter)."""
+    import importlib.util
+
+    script = ROOT / "scripts" / "calibrate.py"
+    proc = subprocess.run([sys.executable, str(script), "--first", str(design.EVALUATION.first)],
+                          capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert proc.returncode == 2, proc.stderr
+    assert "calibration subjects" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    spec = importlib.util.spec_from_file_location("calibrate_script", script)
+    calibrate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(calibrate)
+    for name in ("validation", "cohort", "phenotypes", "clinical_trial"):
+        assert calibrate.main(["--figures", name]) == 2
+        err = capsys.readouterr().err
+        assert "not a calibration figure" in err and len(err.strip().splitlines()) == 1
 
 
 def test_targets_table_reads_its_numbers():

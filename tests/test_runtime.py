@@ -3,8 +3,9 @@
 The interruption tests run ``fearsim-run experiment=tiny`` (C++ standalone)
 in a session of its own and signal it: afterwards no results file, no process
 of that session and no results folder in the build cache may be left, and the
-next run must give the uninterrupted run's values. The slow test does this at
-random moments, 10 times per signal, and prints the counts (``pytest -s``).
+next run must give the uninterrupted run's values. The default suite signals
+with Ctrl-C; the slow target (``pytest -m slow``) with SIGTERM and SIGKILL too,
+and at random moments, 10 times per signal, printing the counts (``pytest -s``).
 """
 
 from __future__ import annotations
@@ -183,21 +184,40 @@ def tiny_slot(cache: Path) -> Path:
     return next(p.parent for p in sorted((cache / structure).glob("slot*/main")))
 
 
-def test_interrupted_runs_store_nothing_and_leave_nothing_behind(shared_build_cache, tmp_path):
-    """Ctrl-C, SIGTERM and SIGKILL while the simulation binary runs."""
+def compiled_tiny_slot(cache: Path, scratch: Path) -> Path:
+    """A compiled slot of the tiny build: an earlier test's, or one a run compiles now."""
+    try:
+        return tiny_slot(cache)
+    except StopIteration:
+        complete_run(scratch / "build", cache)
+        return tiny_slot(cache)
+
+
+# Ctrl-C in the default suite; the other two signals (a run of their own each)
+# and the random moments of the test below in the slow target
+@pytest.mark.parametrize("sig", [signal.SIGINT,
+                                 pytest.param(signal.SIGTERM, marks=pytest.mark.slow),
+                                 pytest.param(signal.SIGKILL, marks=pytest.mark.slow)],
+                         ids=lambda sig: signal.Signals(sig).name)
+def test_interrupted_run_stores_nothing_and_leaves_nothing_behind(sig, shared_build_cache,
+                                                                  tmp_path):
+    """Ctrl-C, SIGTERM or SIGKILL while the simulation binary runs."""
+    trial = interrupt_once(sig, tmp_path / signal.Signals(sig).name, shared_build_cache,
+                           delay_s=None)
+    assert trial["rc"] in _expected_rc(sig), trial["stderr"][-3000:]
+    assert trial["stored"] == [] and trial["partial_files"] == []
+    assert trial["orphans"] == []
+    if sig != signal.SIGKILL:
+        assert "stopped by" in trial["stderr"] and "Traceback" not in trial["stderr"]
+    assert trial["folders"] == []
+
+
+def test_truncated_cached_value_file_is_written_again(shared_build_cache, tmp_path):
+    """A value file of the build torn by a killed run: the next run finds it and
+    writes it again, and succeeds."""
     cache = shared_build_cache
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
-        results = tmp_path / signal.Signals(sig).name
-        trial = interrupt_once(sig, results, cache, delay_s=None)
-        assert trial["rc"] in _expected_rc(sig), trial["stderr"][-3000:]
-        assert trial["stored"] == [] and trial["partial_files"] == []
-        assert trial["orphans"] == []
-        if sig != signal.SIGKILL:
-            assert "stopped by" in trial["stderr"] and "Traceback" not in trial["stderr"]
-        assert trial["folders"] == []
-    # the next run succeeds, and a truncated cached value file is found and
-    # written again
-    value_files = sorted(tiny_slot(cache).glob("static_arrays/init_*.dat"))
+    slot = compiled_tiny_slot(cache, tmp_path)
+    value_files = sorted(slot.glob("static_arrays/init_*.dat"))
     torn = max(value_files, key=lambda p: p.stat().st_size)
     content = torn.read_bytes()
     with open(torn, "r+b") as f:
@@ -301,11 +321,7 @@ def test_run_value_files_are_checked_and_rewritten(standalone_group, tmp_path):
 
 def test_binary_that_could_not_read_a_value_fails_the_run(shared_build_cache, tmp_path):
     """The real binary takes ``nan`` for a file name and says so (then runs on)."""
-    try:
-        slot = tiny_slot(shared_build_cache)
-    except StopIteration:
-        complete_run(tmp_path / "build", shared_build_cache)
-        slot = tiny_slot(shared_build_cache)
+    slot = compiled_tiny_slot(shared_build_cache, tmp_path)
     args = ["neurons.EL=nan"]
     proc = subprocess.Popen(["./main", "--results_dir", f"{tmp_path}/", *args], cwd=slot,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
