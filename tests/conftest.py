@@ -20,12 +20,7 @@ def shared_build_cache(tmp_path_factory):
     the other worker copy the result, so each structure compiles once per
     session instead of once per worker."""
     if "FEARSIM_BUILD_CACHE" not in os.environ:
-        if os.environ.get("PYTEST_XDIST_WORKER"):
-            root = tmp_path_factory.getbasetemp().parent / "builds"
-            root.mkdir(exist_ok=True)
-        else:
-            root = tmp_path_factory.mktemp("builds")
-        os.environ["FEARSIM_BUILD_CACHE"] = str(root)
+        os.environ["FEARSIM_BUILD_CACHE"] = str(_session_folder(tmp_path_factory, "builds"))
     return Path(os.environ["FEARSIM_BUILD_CACHE"])
 
 
@@ -36,23 +31,45 @@ def compose():
     return _compose
 
 
+def _session_folder(tmp_path_factory, name: str) -> Path:
+    """A folder of this test session, shared by its pytest-xdist workers."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        folder = tmp_path_factory.getbasetemp().parent / name
+        folder.mkdir(exist_ok=True)
+        return folder
+    return tmp_path_factory.mktemp(name)
+
+
 @pytest.fixture(scope="session")
 def tiny_runs_folder(tmp_path_factory):
     """One folder for the tiny runs of the NWB, progress and tutorial tests: a run one of
     them made is found by its run id by the others, not computed again."""
-    return tmp_path_factory.mktemp("tiny-runs")
+    return _session_folder(tmp_path_factory, "tiny-runs")
 
 
 @pytest.fixture(scope="session")
 def tiny_run(tiny_runs_folder):
-    """``fearsim-run experiment=tiny`` in that folder: (results file, the command's stderr)."""
+    """``fearsim-run experiment=tiny`` in that folder: (results file, the command's stderr).
+
+    Made once per session: the first worker runs the command under a lock and
+    keeps its output; another worker waits for it and reads the same output."""
+    import fcntl
+    import json
     import subprocess
 
-    r = subprocess.run([sys.executable, "-m", "experiments.cli.run", "experiment=tiny",
-                        "simulation.seed=1"], cwd=tiny_runs_folder, capture_output=True,
-                       text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=900)
-    assert r.returncode == 0, r.stderr[-3000:]
-    return Path(r.stdout.strip().splitlines()[-1]), r.stderr
+    record = tiny_runs_folder / "tiny_run.json"
+    with open(tiny_runs_folder / "tiny_run.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.exists():
+            r = subprocess.run([sys.executable, "-m", "experiments.cli.run", "experiment=tiny",
+                                "simulation.seed=1"], cwd=tiny_runs_folder, capture_output=True,
+                               text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                               timeout=900)
+            assert r.returncode == 0, r.stderr[-3000:]
+            record.write_text(json.dumps({"path": r.stdout.strip().splitlines()[-1],
+                                          "stderr": r.stderr}))
+        made = json.loads(record.read_text())
+    return Path(made["path"]), made["stderr"]
 
 
 @pytest.fixture(scope="session")
