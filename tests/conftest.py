@@ -11,16 +11,16 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 @pytest.fixture(scope="session", autouse=True)
 def shared_build_cache(tmp_path_factory):
-    """One standalone build cache for the whole session: every test of the
+    """One standalone build cache for the whole pytest invocation: every test of the
     same structure reuses one build, and ~/.cache is left alone. An existing
     FEARSIM_BUILD_CACHE (a warm cache) is kept.
 
     pytest-xdist workers share it (it lies beside their own temporary
     folders): the cache serialises a structure's first compilation and lets
     the other worker copy the result, so each structure compiles once per
-    session instead of once per worker."""
+    invocation instead of once per worker."""
     if "FEARSIM_BUILD_CACHE" not in os.environ:
-        os.environ["FEARSIM_BUILD_CACHE"] = str(_session_folder(tmp_path_factory, "builds"))
+        os.environ["FEARSIM_BUILD_CACHE"] = str(_shared_folder(tmp_path_factory, "builds"))
     return Path(os.environ["FEARSIM_BUILD_CACHE"])
 
 
@@ -31,8 +31,8 @@ def compose():
     return _compose
 
 
-def _session_folder(tmp_path_factory, name: str) -> Path:
-    """A folder of this test session, shared by its pytest-xdist workers."""
+def _shared_folder(tmp_path_factory, name: str) -> Path:
+    """A folder of this pytest invocation, shared by its pytest-xdist workers."""
     if os.environ.get("PYTEST_XDIST_WORKER"):
         folder = tmp_path_factory.getbasetemp().parent / name
         folder.mkdir(exist_ok=True)
@@ -44,14 +44,14 @@ def _session_folder(tmp_path_factory, name: str) -> Path:
 def tiny_runs_folder(tmp_path_factory):
     """One folder for the tiny runs of the NWB, progress and tutorial tests: a run one of
     them made is found by its run id by the others, not computed again."""
-    return _session_folder(tmp_path_factory, "tiny-runs")
+    return _shared_folder(tmp_path_factory, "tiny-runs")
 
 
 @pytest.fixture(scope="session")
 def tiny_run(tiny_runs_folder):
     """``fearsim-run experiment=tiny`` in that folder: (results file, the command's stderr).
 
-    Made once per session: the first worker runs the command under a lock and
+    Made once per pytest invocation: the first worker runs the command under a lock and
     keeps its output; another worker waits for it and reads the same output."""
     import fcntl
     import json
