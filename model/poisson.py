@@ -163,9 +163,8 @@ def count_code(lam: str, seed: str, prefix: str) -> tuple[str, str]:
 
 
 def functions() -> dict:
-    """Brian2 functions ``background_uniform(i, step, seed)`` and
-    ``input_uniform(i, step, seed)``, U of each stream, and the background's
-    Poisson count ``background_count`` (:func:`count_code`)."""
+    """Brian2 functions ``input_uniform(i, step, seed)``, U of the input stream,
+    and ``background_count``, the background's Poisson count (:func:`count_code`)."""
     from brian2 import Function
 
     base = Function(lambda seed, stream, i, step: uniform(seed, stream, i, step),
@@ -173,25 +172,21 @@ def functions() -> dict:
                     return_type="float", stateless=True)
     base.implementations.add_implementation("cpp", _CPP, name="_fearsim_uniform")
     base.implementations.add_implementation("cython", _CYTHON, name="_fearsim_uniform")
-    out = {}
-    for name, stream in (("background_uniform", BACKGROUND_STREAM),
-                         ("input_uniform", INPUT_STREAM)):
-        f = Function(lambda i, step, seed, stream=stream: uniform(seed, stream, i, step),
-                     arg_units=[1] * 3, return_unit=1, arg_types=["integer"] * 3,
-                     return_type="float", stateless=True)
-        f.implementations.add_implementation("cpp", f"""
-static inline double {name}(const int32_t i, const int64_t step, const int64_t seed)
+    stream = INPUT_STREAM
+    inputs = Function(lambda i, step, seed: uniform(seed, stream, i, step),
+                      arg_units=[1] * 3, return_unit=1, arg_types=["integer"] * 3,
+                      return_type="float", stateless=True)
+    inputs.implementations.add_implementation("cpp", f"""
+static inline double input_uniform(const int32_t i, const int64_t step, const int64_t seed)
 {{
     return _fearsim_uniform(seed, {stream}, i, step);
 }}
-""", dependencies={"_fearsim_uniform": base}, name=name)
-        f.implementations.add_implementation("cython", f"""
-cdef double {name}(int i, long long step, long long seed):
+""", dependencies={"_fearsim_uniform": base}, name="input_uniform")
+    inputs.implementations.add_implementation("cython", f"""
+cdef double input_uniform(int i, long long step, long long seed):
     return _fearsim_uniform(seed, {stream}, i, step)
-""", dependencies={"_fearsim_uniform": base}, name=name)
-        out[name] = f
-    out["background_count"] = _background_count(base)
-    return out
+""", dependencies={"_fearsim_uniform": base}, name="input_uniform")
+    return {"input_uniform": inputs, "background_count": _background_count(base)}
 
 
 def _background_count(base):
