@@ -741,10 +741,14 @@ def create_groups(cfg, circuit: Circuit) -> None:
     """The input and neuron groups with their run_regularly operations."""
     import brian2 as b2
 
+    from .standalone import group_code_object_class
+
+    codeobj_class = group_code_object_class()
     for name, gp in circuit.plan.groups.items():
         group = b2.NeuronGroup(gp.n, gp.equations, threshold=gp.threshold, reset=gp.reset,
                                method=gp.method, namespace=circuit.namespace, name=gp.name,
-                               events={name: cond for name, cond, _ in gp.events} or None)
+                               events={name: cond for name, cond, _ in gp.events} or None,
+                               codeobj_class=codeobj_class)
         for event, _, code in gp.events:
             group.run_on_event(event, code)
         for op_name, code, dt_s, when in gp.regular:

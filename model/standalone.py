@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import os
 import re
 import signal
@@ -147,6 +148,27 @@ _INHERITED = object()  # Clock had no __hash__ of its own
 
 def _constant_hash(self) -> int:
     return 0x5EED
+
+
+@functools.lru_cache(maxsize=1)
+def block_threshold_code_object():
+    """Brian2's C++ standalone code object with this package's threshold template
+    (model/templates/threshold.cpp: events searched in vector-coded blocks; the same
+    events in the same order). Every other template is Brian2's."""
+    from brian2.devices.cpp_standalone.codeobject import CPPStandaloneCodeObject
+
+    return type("BlockThresholdCodeObject", (CPPStandaloneCodeObject,), {
+        "templater": CPPStandaloneCodeObject.templater.derive("model")})
+
+
+def group_code_object_class():
+    """The code-object class for this model's neuron groups on the current device:
+    :func:`block_threshold_code_object` in C++ standalone, Brian2's choice elsewhere."""
+    import brian2 as b2
+    from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
+
+    return block_threshold_code_object() if isinstance(b2.get_device(), CPPStandaloneDevice) \
+        else None
 
 
 def seed_from_run_args():

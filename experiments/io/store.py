@@ -55,7 +55,7 @@ def code_parts() -> dict:
     """What, besides the config, decides a run's numbers, each as a hash or version.
 
     ``model``: every source file of the science package (the equations, the
-    schema and its validators); ``brian2``: Brian2's version; ``brian2_code``:
+    schema and its validators, its C++ templates); ``brian2``: Brian2's version; ``brian2_code``:
     the templates and C++ support files Brian2 generates and compiles code
     from (a patched install changes them under the same version).
     """
@@ -68,8 +68,9 @@ def code_parts() -> dict:
     generated = [f for sub in ("codegen", "devices") for f in (b2 / sub).rglob("*")
                  if f.is_file() and f.suffix not in (".py", ".pyc") and "tests" not in f.parts]
     return {
-        "model": _hash_files(model_dir, (f for f in model_dir.rglob("*.py")
-                                         if "__pycache__" not in f.parts)),
+        "model": _hash_files(model_dir, (f for f in model_dir.rglob("*")
+                                         if f.is_file() and f.suffix in (".py", ".cpp")
+                                         and "__pycache__" not in f.parts)),
         "brian2": version("brian2"),
         "brian2_code": _hash_files(b2, generated),
     }
