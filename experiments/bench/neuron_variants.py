@@ -11,7 +11,9 @@ brian2_usual        the way Brian2 models are usually written: ``(unless refract
 model_brian2_flags  the model's equations (model/neurons.py) with Brian2's flags;
 model_float32       the model with single-precision state variables and parameters
                     (times kept in double);
-model               the model as it runs (model.standalone.CPP_FLAGS).
+model_brian2_threshold  the model as it runs but with Brian2's threshold template;
+model               the model as it runs (model.standalone.CPP_FLAGS, the block
+                    threshold of model/templates/threshold.cpp).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ import time
 
 import numpy as np
 
-VARIANTS = ("brian2_usual", "model_brian2_flags", "model_float32", "model")
+VARIANTS = ("brian2_usual", "model_brian2_flags", "model_float32", "model_brian2_threshold",
+            "model")
 
 BRIAN2_USUAL_EQS = """
 dv/dt = (gL*(EL - v) + I_syn + I_opto - I_shock - w_ad) / C : volt (unless refractory)
@@ -79,8 +82,8 @@ def _usual_group(b2, n, ns):
     return g
 
 
-def _model_group(b2, n, ns, float32: bool):
-    from model import neurons, poisson, synaptogenesis
+def _model_group(b2, n, ns, float32: bool, block_threshold: bool):
+    from model import neurons, poisson, standalone, synaptogenesis
     from model.protocol import STIM_DT_S
 
     eqs = neurons.NEURON_EQS + synaptogenesis.NEURON_CHAIN_VARS
@@ -92,7 +95,9 @@ def _model_group(b2, n, ns, float32: bool):
                  and probe[name].type != "subexpression"}
     g = b2.NeuronGroup(n, eqs, threshold=neurons.THRESHOLD, reset=neurons.RESET,
                        method="euler", namespace={**ns, **poisson.functions()},
-                       name="neurons", dtype=dtype)
+                       name="neurons", dtype=dtype,
+                       codeobj_class=standalone.block_threshold_code_object()
+                       if block_threshold else None)
     for op_name, code, dt_s, when in neurons.regular_updates("neurons", STIM_DT_S):
         g.run_regularly(code, dt=None if dt_s is None else dt_s * b2.second, when=when,
                         name=op_name)
@@ -112,7 +117,7 @@ def run(variant: str, directory: str, n: int, bio_s: float) -> dict:
     b2.set_device("cpp_standalone", directory=directory, build_on_run=False)
     b2.prefs.devices.cpp_standalone.openmp_threads = 0
     b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
-    if variant in ("model", "model_float32"):
+    if variant in ("model", "model_float32", "model_brian2_threshold"):
         b2.prefs.codegen.cpp.extra_compile_args_gcc = list(standalone.CPP_FLAGS)
     b2.defaultclock.dt = 0.1 * b2.ms
     b2.seed(1)
@@ -121,7 +126,8 @@ def run(variant: str, directory: str, n: int, bio_s: float) -> dict:
     ns = {"opto": b2.TimedArray(np.zeros((n_grid, 1)) * b2.pA, dt=stim_dt),
           "shock": b2.TimedArray(np.zeros(n_grid), dt=stim_dt)}
     g = _usual_group(b2, n, ns) if variant == "brian2_usual" \
-        else _model_group(b2, n, ns, float32=variant == "model_float32")
+        else _model_group(b2, n, ns, float32=variant == "model_float32",
+                          block_threshold=variant == "model")
     for var, value in CELL.items():
         setattr(g, var + "_", value)
     g.nmda_avail = 1.0
