@@ -806,6 +806,20 @@ def connectivity_timed_arrays(sp: SynapsePlan, values: RunTimeValues) -> dict:
     return out
 
 
+def pathway_arguments(sp: SynapsePlan) -> dict:
+    """``on_pre``, ``on_post``, ``delay`` and ``on_event`` of a synapse set for
+    ``b2.Synapses``: the delay on the ``pre`` pathway only, none without one."""
+    import brian2 as b2
+
+    delay = sp.delay_s * b2.second
+    if isinstance(sp.on_pre, dict):
+        delay = {name: (delay if name == "pre" else 0 * b2.second) for name in sp.on_pre}
+    elif not sp.on_pre:
+        delay = None  # no presynaptic pathway (summed variables only)
+    return {"on_pre": sp.on_pre, "on_post": sp.on_post, "delay": delay,
+            "on_event": sp.on_event or "spike"}
+
+
 def create_synapses(cfg, circuit: Circuit) -> None:
     """The synapse sets (drawn in the binary) and the candidate pool (given pairs)."""
     import brian2 as b2
@@ -816,15 +830,9 @@ def create_synapses(cfg, circuit: Circuit) -> None:
         namespace = dict(circuit.namespace)
         if sp.connectivity is not None:
             namespace.update(connectivity_timed_arrays(sp, circuit.values))
-        delay = sp.delay_s * b2.second
-        if isinstance(sp.on_pre, dict):
-            delay = {name: (delay if name == "pre" else 0 * b2.second) for name in sp.on_pre}
-        elif not sp.on_pre:
-            delay = None  # no presynaptic pathway (summed variables only)
         syn = b2.Synapses(circuit.groups[sp.source], circuit.groups[sp.target], model=sp.model,
-                          on_pre=sp.on_pre, on_post=sp.on_post, delay=delay,
-                          on_event=sp.on_event or "spike", method="exact",
-                          namespace=namespace, name=sp.name)
+                          method="exact", namespace=namespace, name=sp.name,
+                          **pathway_arguments(sp))
         if sp.connectivity is None:
             syn.connect(i=sp.i, j=sp.j)
         else:

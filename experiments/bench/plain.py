@@ -106,9 +106,8 @@ def _synapses(b2, plan, groups, ns):
         namespace = dict(ns)
         if sp.connectivity is not None:
             namespace.update(circuit.connectivity_timed_arrays(sp, circuit.RunTimeValues(False)))
-        s = b2.Synapses(groups[sp.source], groups[sp.target], model=sp.model, on_pre=sp.on_pre,
-                        on_post=sp.on_post, delay=sp.delay_s * b2.second, method="exact",
-                        namespace=namespace)
+        s = b2.Synapses(groups[sp.source], groups[sp.target], model=sp.model, method="exact",
+                        namespace=namespace, **circuit.pathway_arguments(sp))
         if sp.connectivity is None:
             s.connect(i=sp.i, j=sp.j)
         else:
