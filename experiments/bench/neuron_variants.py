@@ -9,8 +9,8 @@ brian2_usual        the way Brian2 models are usually written: ``(unless refract
                     division by C and tau_ad, a binomial background count per neuron per
                     step from Brian2's ``rand()``, Brian2's compiler flags;
 model_brian2_flags  the model's equations (model/neurons.py) with Brian2's flags;
-model_float32       the model with single-precision state variables and parameters
-                    (times kept in double);
+model_float32       the model as it runs with single-precision state variables and
+                    parameters (times kept in double);
 model_brian2_threshold  the model as it runs but with Brian2's threshold template;
 model               the model as it runs (model.standalone.CPP_FLAGS, the block
                     threshold of model/templates/threshold.cpp).
@@ -127,7 +127,7 @@ def run(variant: str, directory: str, n: int, bio_s: float) -> dict:
           "shock": b2.TimedArray(np.zeros(n_grid), dt=stim_dt)}
     g = _usual_group(b2, n, ns) if variant == "brian2_usual" \
         else _model_group(b2, n, ns, float32=variant == "model_float32",
-                          block_threshold=variant == "model")
+                          block_threshold=variant in ("model", "model_float32"))
     for var, value in CELL.items():
         setattr(g, var + "_", value)
     g.nmda_avail = 1.0
