@@ -107,9 +107,11 @@ def use_device(directory: Path, threads: int) -> dict:
     """Select C++ standalone in ``directory``; returns what :func:`reset_device` restores."""
     import brian2 as b2
     from brian2.core.clocks import Clock
+    from brian2.utils import caching
 
     previous = {"flags": b2.prefs.codegen.cpp.extra_compile_args_gcc,
-                "clock_hash": Clock.__dict__.get("__hash__", _INHERITED)}
+                "clock_hash": Clock.__dict__.get("__hash__", _INHERITED),
+                "cache_key": caching._hashable}
     # Brian2 keeps a network's clocks in a set and writes their start times
     # into main.cpp in set order; with the default id()-based hash that order,
     # and so main.cpp, changes from process to process (still so in Brian2
@@ -118,6 +120,7 @@ def use_device(directory: Path, threads: int) -> dict:
     # which follows Brian2's sorted object list. Equality stays identity; a
     # network has a handful of clocks. Only while this device is in use.
     Clock.__hash__ = _constant_hash
+    caching._hashable = IdentityKeyedCacheKeys(previous["cache_key"])
     b2.set_device("cpp_standalone", directory=str(directory), build_on_run=False)
     b2.prefs.devices.cpp_standalone.openmp_threads = threads if threads > 1 else 0
     # Brian2's default "make -j" starts every compiler at once (~130 for
@@ -131,7 +134,9 @@ def reset_device(previous: dict) -> None:
     """Back to the runtime device, Brian2's preferences and clocks as they were."""
     import brian2 as b2
     from brian2.core.clocks import Clock
+    from brian2.utils import caching
 
+    caching._hashable = previous["cache_key"]
     b2.device.reinit()
     b2.device.activate()
     b2.set_device("runtime")
@@ -144,6 +149,39 @@ def reset_device(previous: dict) -> None:
 
 
 _INHERITED = object()  # Clock had no __hash__ of its own
+
+
+class IdentityKeyedCacheKeys:
+    """Brian2's cache keys of its own objects, each computed once per object.
+
+    Brian2 memoises parsing and code generation (``brian2.utils.caching``) on
+    keys that it rebuilds on every call by walking each argument down to its
+    attributes: a synapse set's dictionary of some hundred Variables, for
+    every statement block. A second run in one process finds every block in
+    the cache yet spends a second on its keys (half the setup of a run at
+    scale 0.25; BENCHMARKS.md). Brian2 already treats such objects as fixed
+    for caching ("considered identical when they refer to the same object,
+    even though the stored values might have changed"), so their keys are
+    kept here by identity, for the lifetime of one device session, holding
+    each object so that its id is not reused. The keys, and so the generated
+    code, are Brian2's own (tests/test_standalone.py).
+    """
+
+    def __init__(self, brian2_key):
+        self.brian2_key = brian2_key
+        self.keys = {}
+
+    def __call__(self, obj):
+        # Brian2's CacheKey objects (Variables, Equations, functions) carry
+        # _state_tuple; containers recurse through the module's name, so here
+        if not hasattr(obj, "_state_tuple"):
+            return self.brian2_key(obj)
+        kept = self.keys.get(id(obj))
+        if kept is not None and kept[0] is obj:
+            return kept[1]
+        key = self.brian2_key(obj)
+        self.keys[id(obj)] = (obj, key)
+        return key
 
 
 def _constant_hash(self) -> int:

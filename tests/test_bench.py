@@ -139,3 +139,25 @@ def test_every_time_and_rate_is_also_a_ratio_to_coba():
     assert "default.simulate_s" not in report.check_targets({**res, "default": {
         "simulate_s": 13.0}})
     assert all(r[3] == "" for r in report.table_rows(res))
+
+
+def _fake_binary(folder: Path, body: str) -> Path:
+    folder.mkdir()
+    main = folder / "main"
+    main.write_text("#!/bin/sh\n" + body + "\n")
+    main.chmod(0o755)
+    return folder
+
+
+def test_coba_binary_runs_one_and_two_at_a_time(tmp_path):
+    from experiments.bench import coba
+
+    # each copy writes into the results folder it is given
+    folder = _fake_binary(tmp_path / "coba", 'touch "$2/done"')
+    res = coba.parallel_throughput(str(folder), n_runs=3)
+    assert res["n_runs"] == 3 and res["throughput_ratio"] > 0
+    done = sorted(p.parent.name for p in folder.glob("results_parallel_*/done"))
+    assert done == [f"results_parallel_{a}_{k}" for a in (1, 2) for k in range(3)]
+    broken = _fake_binary(tmp_path / "broken", 'echo "no memory" >&2; exit 3')
+    with pytest.raises(RuntimeError, match="no memory"):
+        coba.parallel_throughput(str(broken), n_runs=2)

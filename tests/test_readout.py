@@ -12,6 +12,9 @@ def test_logistic_freezing_and_windows():
     assert readout.logistic_freezing(0.0, 10.0, 2.0) < 1.0
     t = np.array([0.1, 0.5, 0.9, 1.5])
     assert list(readout.window_counts(t, np.array([0.0, 1.0]), np.array([1.0, 2.0]))) == [3, 1]
+    # in any order: the counts of the sorted times
+    assert list(readout.window_counts(t[::-1], np.array([0.0, 1.0]), np.array([1.0, 2.0]))) \
+        == [3, 1]
 
 
 def test_burst_detection():

@@ -358,12 +358,15 @@ def test_binary_that_stopped_early_fails_the_run():
 def test_standalone_device_is_left_as_found(tmp_path):
     import brian2 as b2
     from brian2.core.clocks import Clock
+    from brian2.utils import caching
 
-    hash_before = Clock.__hash__
+    hash_before, key_before = Clock.__hash__, caching._hashable
     previous = standalone.use_device(tmp_path, threads=1)
     assert Clock.__hash__ is not hash_before
+    assert isinstance(caching._hashable, standalone.IdentityKeyedCacheKeys)
     standalone.reset_device(previous)
     assert Clock.__hash__ is hash_before
+    assert caching._hashable is key_before
     assert type(b2.get_device()).__name__ == "RuntimeDevice"
 
 
@@ -384,6 +387,43 @@ simulate.run_protocol(cfg, c, inputs.schedule, session, print)
 import brian2
 brian2.device.build(directory=sys.argv[1], compile=False, run=False, with_output=False)
 """
+
+
+GENERATE_TWICE = """
+import gc
+import sys
+from pathlib import Path
+from model import standalone
+if sys.argv[2] == "brian2_keys":  # Brian2's cache keys, rebuilt on every call
+    standalone.IdentityKeyedCacheKeys = lambda brian2_key: brian2_key
+code = Path(sys.argv[3]).read_text()
+for k in range(2):  # the second generation finds every block in Brian2's cache
+    run = {}
+    exec(code.replace("sys.argv[1]", repr(str(Path(sys.argv[1]) / str(k)))), run)
+    run["simulate"].close_device(run["session"])
+    del run
+    gc.collect()  # as model.simulate.run does: Brian2 names objects among live ones
+"""
+
+
+def generated_code(folder: Path) -> dict:
+    return {str(p.relative_to(folder)): p.read_text() for p in sorted(folder.rglob("*"))
+            if p.suffix in (".cpp", ".h") or p.name == "makefile"}
+
+
+def test_identity_keyed_cache_keys_generate_brian2s_code(tmp_path):
+    """Keys kept per object give the same code as Brian2's, in a first and a repeated run."""
+    script = tmp_path / "generate.py"
+    script.write_text(GENERATE)
+    for mode in ("identity_keys", "brian2_keys"):
+        subprocess.run([sys.executable, "-c", GENERATE_TWICE, str(tmp_path / mode), mode,
+                        str(script)], cwd=ROOT, check=True, capture_output=True,
+                       timeout=600, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    for k in ("0", "1"):
+        ours, brian2s = (generated_code(tmp_path / mode / k)
+                         for mode in ("identity_keys", "brian2_keys"))
+        assert len(ours) > 20 and "main.cpp" in ours
+        assert ours == brian2s
 
 
 @pytest.mark.slow

@@ -15,7 +15,9 @@ loads can be compared.
 
 from __future__ import annotations
 
+import subprocess
 import time
+from pathlib import Path
 
 N_EXC, N_INH = 3200, 800
 P_CONNECT = 0.02
@@ -75,3 +77,31 @@ def run(directory: str, bio_s: float = BIO_S, repeats: int = 3) -> dict:
             "neuron_updates_per_s": n * steps / simulate_s,
             # every spike reaches the neuron's outgoing synapses
             "syn_events_per_s": n_spikes * (n_syn / n) / simulate_s}
+
+
+def parallel_throughput(directory: str, n_runs: int = 8) -> dict:
+    """The built COBA binary ``n_runs`` times, one at a time and then two at a time.
+
+    A program that shares nothing between its copies: its throughput ratio
+    (span on one process / span on two) is what this machine's cores, caches
+    and memory allow two simulations at once, the ceiling for the model's
+    two-worker ratio measured beside it.
+    """
+    spans = {}
+    for at_once in (1, 2):
+        t0 = time.perf_counter()
+        for first in range(0, n_runs, at_once):
+            procs = []
+            for k in range(first, min(first + at_once, n_runs)):
+                results = Path(directory) / f"results_parallel_{at_once}_{k}"
+                results.mkdir(exist_ok=True)
+                procs.append(subprocess.Popen(
+                    ["./main", "--results_dir", f"{results.resolve()}/"], cwd=directory,
+                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+            for proc in procs:
+                _, err = proc.communicate()
+                if proc.returncode != 0:
+                    raise RuntimeError(f"the COBA binary failed: {err.decode()[-2000:]}")
+        spans[at_once] = time.perf_counter() - t0
+    return {"n_runs": n_runs, "span_1_s": spans[1], "span_2_s": spans[2],
+            "throughput_ratio": spans[1] / spans[2]}
