@@ -737,6 +737,23 @@ def assign(obj, run_time: dict, fixed: dict, values: RunTimeValues) -> None:
         setattr(obj, var, value)
 
 
+def neuron_group(gp: GroupPlan, namespace: dict, name: str, codeobj_class=None):
+    """A group of the plan as a Brian2 NeuronGroup: equations, events and their
+    code, run_regularly operations (values are set by the caller)."""
+    import brian2 as b2
+
+    group = b2.NeuronGroup(gp.n, gp.equations, threshold=gp.threshold, reset=gp.reset,
+                           method=gp.method, namespace=namespace, name=name,
+                           events={event: cond for event, cond, _ in gp.events} or None,
+                           codeobj_class=codeobj_class)
+    for event, _, code in gp.events:
+        group.run_on_event(event, code)
+    for op_name, code, dt_s, when in gp.regular:
+        group.run_regularly(code, dt=None if dt_s is None else dt_s * b2.second,
+                            when=when, name=op_name)
+    return group
+
+
 def create_groups(cfg, circuit: Circuit) -> None:
     """The input and neuron groups with their run_regularly operations."""
     import brian2 as b2
@@ -745,15 +762,7 @@ def create_groups(cfg, circuit: Circuit) -> None:
 
     codeobj_class = group_code_object_class()
     for name, gp in circuit.plan.groups.items():
-        group = b2.NeuronGroup(gp.n, gp.equations, threshold=gp.threshold, reset=gp.reset,
-                               method=gp.method, namespace=circuit.namespace, name=gp.name,
-                               events={name: cond for name, cond, _ in gp.events} or None,
-                               codeobj_class=codeobj_class)
-        for event, _, code in gp.events:
-            group.run_on_event(event, code)
-        for op_name, code, dt_s, when in gp.regular:
-            group.run_regularly(code, dt=None if dt_s is None else dt_s * b2.second,
-                                when=when, name=op_name)
+        group = neuron_group(gp, circuit.namespace, gp.name, codeobj_class)
         assign(group, gp.run_time, gp.fixed, circuit.values)
         circuit.groups[name] = group
         circuit.fast_objects.append(group)

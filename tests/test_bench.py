@@ -161,3 +161,25 @@ def test_coba_binary_runs_one_and_two_at_a_time(tmp_path):
     broken = _fake_binary(tmp_path / "broken", 'echo "no memory" >&2; exit 3')
     with pytest.raises(RuntimeError, match="no memory"):
         coba.parallel_throughput(str(broken), n_runs=2)
+
+
+PLAIN_NETWORK = """
+import sys
+import brian2
+from experiments.bench import plain
+spec = plain.plain_spec(["simulation.device=cpp_standalone"])
+groups, synapses, _ = plain.plain_network(spec, sys.argv[1])
+brian2.device.build(directory=sys.argv[1], compile=False, run=False, with_output=False)
+print(sorted(groups) == sorted(spec["plan"].groups), sorted(synapses) == sorted(spec["plan"].synapses))
+"""
+
+
+def test_plain_script_generates_the_default_network(tmp_path):
+    """The plain script keeps up with the model: every group and synapse set of the
+    default plan, code generated (not compiled) at full structure."""
+    r = subprocess.run([sys.executable, "-c", PLAIN_NETWORK, str(tmp_path / "plain")],
+                       cwd=ROOT, capture_output=True, text=True, timeout=600,
+                       env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert r.returncode == 0, r.stderr[-4000:]
+    assert r.stdout.split()[-2:] == ["True", "True"]
+    assert (tmp_path / "plain" / "main.cpp").exists()

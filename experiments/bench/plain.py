@@ -41,45 +41,12 @@ def build_and_run(directory: str) -> tuple[float, float]:
 
 
 def plain_run(spec: dict, directory: str) -> dict:
-    """The plain Brian2 standalone script of the plan's spiking network.
-
-    The plan's groups, synapses and TimedArrays as plain Brian2 objects, every
-    value set straight on them (SI floats), one ``Network.run`` over the
-    spiking time, one SpikeMonitor; none of the plan's slow runners.
-    """
+    """The plain Brian2 standalone script of the plan's spiking network, built and run."""
     import brian2 as b2
-
-    from model import circuit, standalone
 
     plan = spec["plan"]
     t0 = time.perf_counter()
-    b2.set_device("cpp_standalone", directory=directory, build_on_run=False)
-    b2.prefs.devices.cpp_standalone.openmp_threads = 0
-    b2.prefs.codegen.cpp.extra_compile_args_gcc = list(standalone.CPP_FLAGS)
-    b2.defaultclock.dt = spec["dt_ms"] * b2.ms
-    b2.seed(spec["seed"])
-    ns = {name: b2.TimedArray(values * getattr(b2, unit) if unit else values,
-                              dt=dt_s * b2.second)
-          for name, (values, unit, dt_s) in circuit.timed_array_tables(plan.timelines).items()}
-    ns.update(circuit.model_functions())
-    groups = {}
-    for name, gp in plan.groups.items():
-        g = b2.NeuronGroup(gp.n, gp.equations, threshold=gp.threshold, reset=gp.reset,
-                           method=gp.method, namespace=ns, name=f"plain_{name}")
-        for _, code, dt_s, when in gp.regular:
-            g.run_regularly(code, dt=None if dt_s is None else dt_s * b2.second, when=when)
-        for var, value in {**gp.run_time, **gp.fixed}.items():
-            setattr(g, var + "_", value)
-        groups[name] = g
-    objects = list(groups.values())
-    synapses, initial = _synapses(b2, plan, groups, ns)
-    objects += list(synapses.values())
-    mon = b2.SpikeMonitor(groups["neurons"])
-    objects.append(mon)
-    if initial:
-        b2.Network(*initial).run(initial[0].clock.dt)
-    net = b2.Network(*objects)
-    net.run(spec["duration_s"] * b2.second, namespace=ns)
+    groups, synapses, mon = plain_network(spec, directory)
     setup_s = time.perf_counter() - t0
     build_s, simulate_s = build_and_run(directory)
     counts = np.bincount(np.asarray(mon.i[:]), minlength=groups["neurons"].N)
@@ -92,6 +59,43 @@ def plain_run(spec: dict, directory: str) -> dict:
             "n_synapses": n_synapses,
             "rss_self_MB": rss_mb(resource.RUSAGE_SELF),
             "rss_children_MB": rss_mb(resource.RUSAGE_CHILDREN)}
+
+
+def plain_network(spec: dict, directory: str):
+    """The plan's groups, synapses and TimedArrays as plain Brian2 objects on C++
+    standalone in ``directory``, every value set straight on them (SI floats), one
+    ``Network.run`` over the spiking time, one SpikeMonitor; none of the plan's slow
+    runners. Returns (groups, synapses, monitor); nothing is built yet."""
+    import brian2 as b2
+
+    from model import circuit, standalone
+
+    plan = spec["plan"]
+    b2.set_device("cpp_standalone", directory=directory, build_on_run=False)
+    b2.prefs.devices.cpp_standalone.openmp_threads = 0
+    b2.prefs.codegen.cpp.extra_compile_args_gcc = list(standalone.CPP_FLAGS)
+    b2.defaultclock.dt = spec["dt_ms"] * b2.ms
+    b2.seed(spec["seed"])
+    ns = {name: b2.TimedArray(values * getattr(b2, unit) if unit else values,
+                              dt=dt_s * b2.second)
+          for name, (values, unit, dt_s) in circuit.timed_array_tables(plan.timelines).items()}
+    ns.update(circuit.model_functions())
+    groups = {}
+    for name, gp in plan.groups.items():
+        # the model's threshold template too: the same code, without the machinery
+        g = circuit.neuron_group(gp, ns, f"plain_{name}", standalone.block_threshold_code_object())
+        for var, value in {**gp.run_time, **gp.fixed}.items():
+            setattr(g, var + "_", value)
+        groups[name] = g
+    objects = list(groups.values())
+    synapses, initial = _synapses(b2, plan, groups, ns)
+    objects += list(synapses.values())
+    mon = b2.SpikeMonitor(groups["neurons"])
+    objects.append(mon)
+    if initial:
+        b2.Network(*initial).run(initial[0].clock.dt)
+    b2.Network(*objects).run(spec["duration_s"] * b2.second, namespace=ns)
+    return groups, synapses, mon
 
 
 def _synapses(b2, plan, groups, ns):
