@@ -90,8 +90,10 @@ def _clean(what: str) -> None:
                 if (name.endswith(".o") or name in ("main", "make.deps")) \
                         and os.stat(path).st_mtime >= START:
                     os.unlink(path)
-    elif what != "-":
+    elif os.path.isdir(what):
         shutil.rmtree(what, ignore_errors=True)
+    elif what != "-" and os.path.exists(what):
+        os.unlink(what)
 
 
 def _end_like(status: int) -> None:

@@ -364,9 +364,11 @@ def test_standalone_device_is_left_as_found(tmp_path):
     previous = standalone.use_device(tmp_path, threads=1)
     assert Clock.__hash__ is not hash_before
     assert isinstance(caching._hashable, standalone.IdentityKeyedCacheKeys)
+    assert b2.get_device().extra_compile_args == standalone.PCH_FLAGS
     standalone.reset_device(previous)
     assert Clock.__hash__ is hash_before
     assert caching._hashable is key_before
+    assert b2.devices.all_devices["cpp_standalone"].extra_compile_args == []
     assert type(b2.get_device()).__name__ == "RuntimeDevice"
 
 
@@ -550,3 +552,29 @@ def test_ctrl_c_inside_a_run_propagates_and_brian2_is_left_as_found(compose, mon
         simulate.run(compose(["experiment=tiny", "simulation.device=numpy"]))
     assert seen["stop_on_interrupt"] is False
     assert b2.prefs.core.stop_on_keyboard_interrupt == before
+
+
+def test_objects_header_is_precompiled_only_when_a_source_needs_compiling(tmp_path):
+    """GCC reads objects.h.gch instead of parsing the header (its -H output marks a
+    precompiled header it used with '!'); a header newer than the .gch makes it again."""
+    (tmp_path / "objects.h").write_text("#ifndef OBJECTS_H\n#define OBJECTS_H\n#include <vector>\n"
+                                        "inline int one() { return 1; }\n#endif\n")
+    (tmp_path / "a.cpp").write_text('#include "objects.h"\nint two() { return one() + 1; }\n')
+    (tmp_path / "makefile").write_text("SRCS = a.cpp\nOPTIMISATIONS = -O2 -include objects.h\n")
+    log = tmp_path / "make.log"
+    assert standalone.sources_to_compile(tmp_path)  # nothing built yet
+    assert standalone.precompile_header(tmp_path, log) == 0
+    pch = tmp_path / "objects.h.gch"
+    assert pch.exists()
+    used = subprocess.run(standalone.compiler_command() + ["-O2", *standalone.PCH_FLAGS, "-H",
+                                                           "-c", "a.cpp", "-o", "a.o"],
+                          cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert used.stderr.startswith("! ") and "objects.h.gch" in used.stderr.splitlines()[0]
+    (tmp_path / "main").write_text("")
+    assert not standalone.sources_to_compile(tmp_path)  # a.o is newer than a.cpp
+    made = pch.stat().st_mtime_ns
+    assert standalone.precompile_header(tmp_path, log) == 0 and pch.stat().st_mtime_ns == made
+    later = made + 10**9
+    os.utime(tmp_path / "objects.h", ns=(later, later))
+    assert standalone.sources_to_compile(tmp_path)
+    assert standalone.precompile_header(tmp_path, log) == 0 and pch.stat().st_mtime_ns > made

@@ -128,7 +128,13 @@ def plain_rows(t: Rows, p: dict) -> None:
     t.add("plain", "mean rate [Hz] (project's run)",
           f"{fmt(p['mean_rate_Hz'], 2)} ({fmt(p.get('project_mean_rate_Hz'), 2)})")
     if "overhead_simulate" in p:
-        t.add("plain", "overhead: project / plain simulate", fmt(p["overhead_simulate"], 3) + "x",
+        runs = p.get("project_simulate_runs_s")
+        label = "overhead: project / plain simulate"
+        if runs:
+            label += (f" (sums of {len(runs)} runs each: "
+                      + " + ".join(f"{v:.1f}" for v in runs) + " / "
+                      + " + ".join(f"{v:.1f}" for v in p["simulate_runs_s"]) + " s)")
+        t.add("plain", label, fmt(p["overhead_simulate"], 3) + "x",
               target_key="plain.overhead_simulate")
         t.add("plain", "overhead: total wall without compilation",
               fmt(p["overhead_total"], 2) + "x")

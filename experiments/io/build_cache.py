@@ -36,7 +36,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.standalone import CPP_FLAGS, BuildDirectory
+from model.standalone import CPP_FLAGS, PCH_FLAGS, BuildDirectory, compiler_command
 
 COMPILED_MARK = "fearsim_compiled.ok"
 
@@ -69,7 +69,7 @@ def structural_spec(cfg) -> dict:
                     cfg.readout.record_spikes],
         "simulation": [cfg.simulation.dt_ms, cfg.simulation.threads],
         # make does not rebuild for another compiler or CPU: a new build
-        "compiler_flags": CPP_FLAGS,
+        "compiler_flags": CPP_FLAGS + PCH_FLAGS,
         "toolchain": toolchain_key(),
     }
     on = {k: v for k, v in optional_mechanisms(cfg).items() if v}
@@ -84,11 +84,6 @@ def structure_hash(cfg) -> str:
 
 
 # -- the toolchain ----------------------------------------------------------------
-
-def compiler_command() -> list[str]:
-    """The C++ compiler ``make`` runs: ``$CXX`` (which may carry a wrapper) or g++."""
-    return shlex.split(os.environ.get("CXX", "")) or ["g++"]
-
 
 def _target_flags() -> list[str]:
     return [f for f in CPP_FLAGS if f.startswith("-m")]
