@@ -29,7 +29,6 @@ import functools
 import hashlib
 import json
 import os
-import shlex
 import shutil
 import subprocess
 import time
