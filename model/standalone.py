@@ -176,7 +176,7 @@ class IdentityKeyedCacheKeys:
     even though the stored values might have changed"), so their keys are
     kept here by identity, for the lifetime of one device session, holding
     each object so that its id is not reused. The keys, and so the generated
-    code, are Brian2's own (tests/test_standalone.py).
+    code, are Brian2's own (tests/test_runtime.py).
     """
 
     def __init__(self, brian2_key):
