@@ -756,7 +756,6 @@ def neuron_group(gp: GroupPlan, namespace: dict, name: str, codeobj_class=None):
 
 def create_groups(cfg, circuit: Circuit) -> None:
     """The input and neuron groups with their run_regularly operations."""
-
     from .standalone import group_code_object_class
 
     codeobj_class = group_code_object_class()

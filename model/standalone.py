@@ -59,9 +59,10 @@ CPP_FLAGS = ["-w", "-O3", "-ffast-math", "-march=native", "-std=c++11",
 # Every source of a build includes objects.h (all arrays, the C++ library
 # headers): parsing it is 0.95 s of the ~1.2 s a code object takes to compile.
 # Compiled once into objects.h.gch (compile_project) and named first on the
-# command line, GCC reads it instead of parsing the header again; the object
-# files are byte for byte the same (tests/test_runtime.py). Without the .gch
-# (the header is included as usual) the build is only slower.
+# command line, GCC reads it instead of parsing the header again; the machine
+# code is the same (BENCHMARKS.md: the disassembly of every object file of a
+# build compared). Without a usable .gch (none, or a compiler that cannot make
+# one) GCC parses the header as usual: the build is only slower.
 PCH_HEADER = "objects.h"
 PCH_FLAGS = ["-include", PCH_HEADER]
 
@@ -393,9 +394,9 @@ def compile_project(directory: Path) -> None:
     log = directory / "make.log"
     t0 = time.perf_counter()
     log.unlink(missing_ok=True)
-    rc = precompile_header(directory, log) if sources_to_compile(directory) else 0
-    if rc == 0:
-        rc = supervise(make, directory, log, log, clean="objects")
+    if sources_to_compile(directory):
+        precompile_header(directory, log)  # if it fails, make parses the header itself
+    rc = supervise(make, directory, log, log, clean="objects")
     # 45 MB, and made again in about 1.5 s when a source changes
     (directory / (PCH_HEADER + ".gch")).unlink(missing_ok=True)
     b2.get_device().timers["compile"]["make"] = time.perf_counter() - t0
@@ -433,7 +434,8 @@ def sources_to_compile(directory: Path) -> bool:
 
 def precompile_header(directory: Path, log: Path) -> int:
     """objects.h.gch from objects.h with the makefile's flags, where it is missing or
-    older than a header of the build; returns the compiler's exit status (0: done)."""
+    older than a header of the build; returns the compiler's exit status (0: done or
+    up to date)."""
     header = directory / PCH_HEADER
     pch = directory / (PCH_HEADER + ".gch")
     if not header.exists() or not (directory / "makefile").exists():
