@@ -60,8 +60,8 @@ CPP_FLAGS = ["-w", "-O3", "-ffast-math", "-march=native", "-std=c++11",
 # headers): parsing it is 0.95 s of the ~1.2 s a code object takes to compile.
 # Compiled once into objects.h.gch (compile_project) and named first on the
 # command line, GCC reads it instead of parsing the header again; the machine
-# code is the same (BENCHMARKS.md: the disassembly of every object file of a
-# build compared). Without a usable .gch (none, or a compiler that cannot make
+# code of the generated code is the same (BENCHMARKS.md: every object file of
+# a build compared). Without a usable .gch (none, or a compiler that cannot make
 # one) GCC parses the header as usual: the build is only slower.
 PCH_HEADER = "objects.h"
 PCH_FLAGS = ["-include", PCH_HEADER]
