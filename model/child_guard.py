@@ -16,11 +16,12 @@ simulation binary leaves its results folder behind.
 
 CLEAN says what to remove after a stop:
 
-* ``objects``: every object file, ``main`` and ``make.deps`` under the working
-  directory written since the guard started (one written while make was
-  stopped may be cut short yet newer than its source, which the next make
-  would take as up to date);
-* a folder path: that folder (the binary's results folder);
+* ``objects``: every object file, ``main``, ``make.deps`` and precompiled
+  header under the working directory written since the guard started (one
+  written while make was stopped may be cut short yet newer than its source,
+  which the next make would take as up to date);
+* a folder path: that folder (the binary's results folder); a file path: that
+  file (a precompiled header being written);
 * ``-``: nothing.
 
 The guard exits with COMMAND's exit code, or ends by the signal that killed
@@ -87,12 +88,14 @@ def _clean(what: str) -> None:
         for root, _, files in os.walk("."):
             for name in files:
                 path = os.path.join(root, name)
-                if (name.endswith(".o") or name in ("main", "make.deps")) \
+                if (name.endswith((".o", ".gch")) or name in ("main", "make.deps")) \
                         and os.stat(path).st_mtime >= START:
                     os.unlink(path)
+    elif what == "-":
+        return
     elif os.path.isdir(what):
         shutil.rmtree(what, ignore_errors=True)
-    elif what != "-" and os.path.exists(what):
+    elif os.path.exists(what):
         os.unlink(what)
 
 

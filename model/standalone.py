@@ -394,11 +394,13 @@ def compile_project(directory: Path) -> None:
     log = directory / "make.log"
     t0 = time.perf_counter()
     log.unlink(missing_ok=True)
-    if sources_to_compile(directory):
-        precompile_header(directory, log)  # if it fails, make parses the header itself
-    rc = supervise(make, directory, log, log, clean="objects")
-    # 45 MB, and made again in about 1.5 s when a source changes
-    (directory / (PCH_HEADER + ".gch")).unlink(missing_ok=True)
+    try:
+        if sources_to_compile(directory):
+            precompile_header(directory, log)  # if it fails, make parses the header itself
+        rc = supervise(make, directory, log, log, clean="objects")
+    finally:
+        # 45 MB, and made again in about 1.5 s when a source changes
+        (directory / (PCH_HEADER + ".gch")).unlink(missing_ok=True)
     b2.get_device().timers["compile"]["make"] = time.perf_counter() - t0
     if rc != 0:
         raise SimulationError(f"compilation failed ({_exit_text(rc)}) in {directory}:\n"
@@ -443,12 +445,18 @@ def precompile_header(directory: Path, log: Path) -> int:
     if pch.exists() and pch.stat().st_mtime >= max(h.stat().st_mtime
                                                    for h in _headers(directory)):
         return 0
-    flags = _makefile_line(directory, "OPTIMISATIONS")
+    # a stale one must not outlive a failed attempt: GCC does not check its contents
+    pch.unlink(missing_ok=True)
+    # the makefile's compile flags as make expands them (OpenMP adds its flags
+    # after the optimisations; a header made without them is not used)
+    flags = []
+    for flag in _makefile_line(directory, "CXXFLAGS"):
+        flags += _makefile_line(directory, "OPTIMISATIONS") if flag == "$(OPTIMISATIONS)" \
+            else [] if flag == "-c" else [flag]
     while "-include" in flags:  # the header itself is compiled here
         k = flags.index("-include")
         del flags[k:k + 2]
-    cmd = compiler_command() + ["-Wno-write-strings", *flags, "-I.", "-x", "c++-header",
-                                PCH_HEADER, "-o", pch.name + ".tmp"]
+    cmd = compiler_command() + [*flags, "-x", "c++-header", PCH_HEADER, "-o", pch.name + ".tmp"]
     rc = supervise(cmd, directory, log, log, clean=str(pch) + ".tmp")
     if rc == 0:
         os.replace(directory / (pch.name + ".tmp"), pch)

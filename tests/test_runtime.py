@@ -560,14 +560,17 @@ def test_objects_header_is_precompiled_only_when_a_source_needs_compiling(tmp_pa
     (tmp_path / "objects.h").write_text("#ifndef OBJECTS_H\n#define OBJECTS_H\n#include <vector>\n"
                                         "inline int one() { return 1; }\n#endif\n")
     (tmp_path / "a.cpp").write_text('#include "objects.h"\nint two() { return one() + 1; }\n')
-    (tmp_path / "makefile").write_text("SRCS = a.cpp\nOPTIMISATIONS = -O2 -include objects.h\n")
+    # Brian2's makefile lines; with OpenMP threads its flags follow the optimisations
+    (tmp_path / "makefile").write_text("SRCS = a.cpp\nOPTIMISATIONS = -O2 -include objects.h\n"
+                                       "CXXFLAGS = -c -Wno-write-strings $(OPTIMISATIONS) -I. "
+                                       "-fopenmp\n")
     log = tmp_path / "make.log"
     assert standalone.sources_to_compile(tmp_path)  # nothing built yet
     assert standalone.precompile_header(tmp_path, log) == 0
     pch = tmp_path / "objects.h.gch"
     assert pch.exists()
     used = subprocess.run(standalone.compiler_command() + ["-O2", *standalone.PCH_FLAGS, "-H",
-                                                           "-c", "a.cpp", "-o", "a.o"],
+                                                           "-fopenmp", "-c", "a.cpp", "-o", "a.o"],
                           cwd=tmp_path, capture_output=True, text=True, check=True)
     assert used.stderr.startswith("! ") and "objects.h.gch" in used.stderr.splitlines()[0]
     (tmp_path / "main").write_text("")

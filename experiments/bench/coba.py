@@ -15,6 +15,7 @@ loads can be compared.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -91,17 +92,31 @@ def parallel_throughput(directory: str, n_runs: int = 8) -> dict:
     for at_once in (1, 2):
         t0 = time.perf_counter()
         for first in range(0, n_runs, at_once):
-            procs = []
-            for k in range(first, min(first + at_once, n_runs)):
-                results = Path(directory) / f"results_parallel_{at_once}_{k}"
-                results.mkdir(exist_ok=True)
-                procs.append(subprocess.Popen(
-                    ["./main", "--results_dir", f"{results.resolve()}/"], cwd=directory,
-                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
-            for proc in procs:
-                _, err = proc.communicate()
-                if proc.returncode != 0:
-                    raise RuntimeError(f"the COBA binary failed: {err.decode()[-2000:]}")
+            _run_together(Path(directory), [f"results_parallel_{at_once}_{k}" for k in
+                                            range(first, min(first + at_once, n_runs))])
         spans[at_once] = time.perf_counter() - t0
     return {"n_runs": n_runs, "span_1_s": spans[1], "span_2_s": spans[2],
             "throughput_ratio": spans[1] / spans[2]}
+
+
+def _run_together(directory: Path, results: list[str]) -> None:
+    """One copy of the binary per results folder, all at once; wait for all of them
+    (stopped if one fails or this process is interrupted); the folders are removed."""
+    procs = []
+    try:
+        for name in results:
+            (directory / name).mkdir(exist_ok=True)
+            procs.append(subprocess.Popen(
+                ["./main", "--results_dir", f"{(directory / name).resolve()}/"], cwd=directory,
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+        for proc in procs:
+            _, err = proc.communicate()
+            if proc.returncode != 0:
+                raise RuntimeError(f"the COBA binary failed: {err.decode()[-2000:]}")
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        for name in results:
+            shutil.rmtree(directory / name, ignore_errors=True)

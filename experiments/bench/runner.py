@@ -216,8 +216,10 @@ class Bench:
         out["throughput_ratio"] = out["p1"]["span_s"] / out["p2"]["span_s"]
         coba_build = self.tmp / "coba_build"
         if (coba_build / "main").exists():
-            log("workers: the COBA binary 8 times on 1 and on 2 processes (the machine's ceiling)")
-            out["coba"] = coba.parallel_throughput(str(coba_build), 4 if self.quick else 8)
+            n_coba = 4 if self.quick else 8
+            log(f"workers: the COBA binary {n_coba} times on 1 and on 2 processes "
+                "(the machine's ceiling)")
+            out["coba"] = coba.parallel_throughput(str(coba_build), n_coba)
         return out
 
     # 6
