@@ -175,8 +175,9 @@ class IdentityKeyedCacheKeys:
     scale 0.25; BENCHMARKS.md). Brian2 already treats such objects as fixed
     for caching ("considered identical when they refer to the same object,
     even though the stored values might have changed"), so their keys are
-    kept here by identity, for the lifetime of one device session, holding
-    each object so that its id is not reused. The keys, and so the generated
+    kept here by identity while one run uses the C++ standalone device (from
+    use_device to reset_device), holding each object so that its id is not
+    reused. The keys, and so the generated
     code, are Brian2's own (tests/test_runtime.py).
     """
 
@@ -449,13 +450,16 @@ def precompile_header(directory: Path, log: Path) -> int:
     pch.unlink(missing_ok=True)
     # the makefile's compile flags as make expands them (OpenMP adds its flags
     # after the optimisations; a header made without them is not used)
+    optimisations = _makefile_line(directory, "OPTIMISATIONS")
+    while "-include" in optimisations:  # the header itself is compiled here
+        k = optimisations.index("-include")
+        del optimisations[k:k + 2]
     flags = []
     for flag in _makefile_line(directory, "CXXFLAGS"):
-        flags += _makefile_line(directory, "OPTIMISATIONS") if flag == "$(OPTIMISATIONS)" \
-            else [] if flag == "-c" else [flag]
-    while "-include" in flags:  # the header itself is compiled here
-        k = flags.index("-include")
-        del flags[k:k + 2]
+        if flag == "$(OPTIMISATIONS)":
+            flags += optimisations
+        elif flag != "-c":
+            flags.append(flag)
     cmd = compiler_command() + [*flags, "-x", "c++-header", PCH_HEADER, "-o", pch.name + ".tmp"]
     rc = supervise(cmd, directory, log, log, clean=str(pch) + ".tmp")
     if rc == 0:
