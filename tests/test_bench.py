@@ -52,7 +52,9 @@ def test_quick_sweep_and_workers(tmp_path):
     assert w["n_runs"] == 2 and w["throughput_ratio"] > 0
     # the cache was pre-built: no run of the measured batches compiled
     assert w["p1"]["compiled"] == 0 and w["p2"]["compiled"] == 0
+    assert w["p1_after"]["compiled"] == 0
     assert len({r["pid"] for r in w["p2"]["runs"]}) == 2
+    assert len({r["pid"] for r in w["p1_after"]["runs"]}) == 1
     assert res["targets"]["sweep.builds"]["met"]
     # printed table and the markdown section
     assert "throughput ratio 2 vs 1" in r.stdout
@@ -156,8 +158,11 @@ def test_coba_binary_runs_one_and_two_at_a_time(tmp_path):
     folder = _fake_binary(tmp_path / "coba", f'touch "{tmp_path}/$(basename "$2")"')
     res = coba.parallel_throughput(str(folder), n_runs=3)
     assert res["n_runs"] == 3 and res["throughput_ratio"] > 0
+    # one at a time, two at a time, one at a time again
     done = sorted(p.name for p in tmp_path.glob("results_parallel_*"))
-    assert done == [f"results_parallel_{a}_{k}" for a in (1, 2) for k in range(3)]
+    assert done == [f"results_parallel_{phase}_{k}" for phase in range(3) for k in range(3)]
+    assert res["throughput_ratio"] == pytest.approx(
+        (res["span_1_s"] + res["span_1_after_s"]) / 2 / res["span_2_s"])
     assert not list(folder.glob("results_parallel_*"))
     broken = _fake_binary(tmp_path / "broken", 'echo "no memory" >&2; exit 3')
     with pytest.raises(RuntimeError, match="no memory"):

@@ -81,22 +81,30 @@ def run(directory: str, bio_s: float = BIO_S, repeats: int = 3) -> dict:
 
 
 def parallel_throughput(directory: str, n_runs: int = 8) -> dict:
-    """The built COBA binary ``n_runs`` times, one at a time and then two at a time.
+    """The built COBA binary ``n_runs`` times, one at a time, two at a time, one again.
 
     A program that shares nothing between its copies: its throughput ratio
-    (span on one process / span on two) is what this machine's cores, caches
-    and memory allow two simulations at once, the ceiling for the model's
-    two-worker ratio measured beside it.
+    (the mean span on one process, before and after, / the span on two) is
+    what this machine's cores, caches and memory allow two simulations at
+    once, the ceiling for the model's two-worker ratio measured beside it.
     """
     spans = {}
-    for at_once in (1, 2):
+    for phase, (key, at_once) in enumerate((("span_1_s", 1), ("span_2_s", 2),
+                                            ("span_1_after_s", 1))):
         t0 = time.perf_counter()
         for first in range(0, n_runs, at_once):
-            _run_together(Path(directory), [f"results_parallel_{at_once}_{k}" for k in
+            _run_together(Path(directory), [f"results_parallel_{phase}_{k}" for k in
                                             range(first, min(first + at_once, n_runs))])
-        spans[at_once] = time.perf_counter() - t0
-    return {"n_runs": n_runs, "span_1_s": spans[1], "span_2_s": spans[2],
-            "throughput_ratio": spans[1] / spans[2]}
+        spans[key] = time.perf_counter() - t0
+    return {"n_runs": n_runs, **spans, "throughput_ratio": bracketed_ratio(
+        spans["span_1_s"], spans["span_2_s"], spans["span_1_after_s"])}
+
+
+def bracketed_ratio(one_before: float, two: float, one_after: float) -> float:
+    """Throughput of two processes over one, with the one-process span measured
+    before and after the two-process one and averaged: a machine whose speed
+    drifts steadily through the three gives the ratio it would without the drift."""
+    return (one_before + one_after) / 2.0 / two
 
 
 def _run_together(directory: Path, results: list[str]) -> None:

@@ -166,14 +166,15 @@ def sweep_worker_rows(t: Rows, res: dict) -> None:
               target_key="sweep.ratio")
     w = res.get("workers")
     if w:
-        t.add("workers", f"{w['n_runs']} runs (scale {w['scale']}): 1 / 2 processes [s]",
-              f"{w['p1']['span_s']:.1f} / {w['p2']['span_s']:.1f}")
+        t.add("workers", f"{w['n_runs']} runs (scale {w['scale']}): 1 / 2 / 1 processes [s]",
+              f"{w['p1']['span_s']:.1f} / {w['p2']['span_s']:.1f} / "
+              f"{w['p1_after']['span_s']:.1f}")
         t.add("workers", "throughput ratio 2 vs 1", fmt(w["throughput_ratio"], 2) + "x",
               target_key="workers.throughput_ratio")
         wc = w.get("coba")
         if wc:
-            t.add("workers", f"COBA binary, {wc['n_runs']} runs: 1 / 2 processes [s]; ratio",
-                  f"{wc['span_1_s']:.1f} / {wc['span_2_s']:.1f}; "
+            t.add("workers", f"COBA binary, {wc['n_runs']} runs: 1 / 2 / 1 processes [s]; ratio",
+                  f"{wc['span_1_s']:.1f} / {wc['span_2_s']:.1f} / {wc['span_1_after_s']:.1f}; "
                   f"{fmt(wc['throughput_ratio'], 2)}x")
 
 

@@ -15,7 +15,7 @@ plain     the same network as a plain Brian2 standalone script built from the sa
 runtime   Cython runtime against C++ standalone on the same run (reduced scale).
 sweep     a run-time sweep (one weight, 20 values) through the build cache (run_cached) in
           one process with a fresh build cache: builds, total / (build + 20 sims).
-workers   N runs on 1 process vs 2 processes (spawn; cache pre-built): throughput.
+workers   N runs on 1 process, on 2, and on 1 again (spawn; cache pre-built): throughput.
 scaling   simulate time against synapse count over network scales; log-log exponent.
 profile   (opt-in) Brian2's profiling of the project's run: CPU time per code object.
 neurons   (opt-in) the neuron update and background alone, 3,500 neurons, builds side by
@@ -204,16 +204,19 @@ class Bench:
             pool.starmap(runs.project_run, [(ov + [f"simulation.seed={s}"], cache) for s in (1, 2)],
                          chunksize=1)
         out = {"scale": self.small, "n_runs": n}
-        for k in (1, 2):
+        # one process before and after two: the machine's speed drifts by several
+        # percent within minutes, and bracketing cancels a steady drift
+        for key, k in (("p1", 1), ("p2", 2), ("p1_after", 1)):
             with ctx.Pool(k, initializer=runs.worker_init) as pool:
                 batch = pool.starmap(runs.project_run,
                                      [(ov + [f"simulation.seed={s}"], cache) for s in seeds],
                                      chunksize=1)
             span = max(r["t_end"] for r in batch) - min(r["t_start"] for r in batch)
-            out[f"p{k}"] = {"span_s": span, "throughput_runs_per_min": 60 * n / span,
-                            "runs": batch, "compiled": sum(bool(r["timings"].get("compiled"))
-                                                           for r in batch)}
-        out["throughput_ratio"] = out["p1"]["span_s"] / out["p2"]["span_s"]
+            out[key] = {"span_s": span, "throughput_runs_per_min": 60 * n / span,
+                        "runs": batch, "compiled": sum(bool(r["timings"].get("compiled"))
+                                                       for r in batch)}
+        out["throughput_ratio"] = coba.bracketed_ratio(
+            out["p1"]["span_s"], out["p2"]["span_s"], out["p1_after"]["span_s"])
         coba_build = self.tmp / "coba_build"
         if (coba_build / "main").exists():
             n_coba = 4 if self.quick else 8
