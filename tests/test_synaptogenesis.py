@@ -248,3 +248,33 @@ def test_bad_manipulations_name_the_key(compose):
         compose(["manipulations=[{kind: zap, targets: [IL_E], sessions: [2]}]"])
     with pytest.raises(ConfigError, match=r"pharmacology.doses\[0\]"):
         compose(["pharmacology.doses=[{agent: ketamine, dose_mg_per_kg: -1, route: ip}]"])
+
+
+def _chain_dose_response_script():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "chain_dose_response.py"
+    spec = importlib.util.spec_from_file_location("chain_dose_response", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    return script
+
+
+def test_adapting_burst_probe(compose):
+    """The probe of docs/calibration-log.md (2026-12-03): a held burst adapts away
+    with its time constant, and with 37 min the burst of a human 0.5 mg/kg infusion
+    peaks about 26 min into the 40 min (Milak et al. 2016: Glx peak at ~26 min)."""
+    script = _chain_dose_response_script()
+    steps_per_tau = 20
+    tau_min = steps_per_tau * script.DT_H * 60.0
+    held = script.adapted(np.ones(5 * steps_per_tau + 1), tau_min)
+    assert held[0] == 1.0
+    assert held[steps_per_tau] == pytest.approx(np.exp(-1.0), rel=1e-9)
+    assert held[-1] < 0.01 and np.all(np.diff(held) < 0)
+    cfg = compose(["synaptogenesis=prefrontal"])
+    human = script.course(cfg, None, "IL", "human", "iv_infusion", 0.5, 40.0, 37.0)
+    assert 24.0 <= human["t_burst_peak_min"] <= 28.0
+    # without adaptation the burst follows occupancy to the end of the infusion
+    plain = script.course(cfg, None, "IL", "human", "iv_infusion", 0.5, 40.0)
+    assert plain["t_burst_peak_min"] >= 38.0
