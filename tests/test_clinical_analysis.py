@@ -58,10 +58,16 @@ def test_logrank_by_hand():
              (1 - 1 / 3, 1 * 1 / 3 * 2 / 3 * 2 / 2),          # t = 3
              (0.0, 0.0)]                                      # t = 5: one at risk
     chi2_hand = sum(o for o, _ in terms) ** 2 / sum(v for _, v in terms)
-    chi2, p = logrank_test(a_t, a_e, b_t, b_e)
+    chi2, p, o_minus_e = logrank_test(a_t, a_e, b_t, b_e)
     assert chi2 == pytest.approx(chi2_hand, rel=1e-12)
     assert p == pytest.approx(stats.chi2.sf(chi2_hand, 1), rel=1e-12)
+    # A loses earlier than B: more losses than expected under equal curves
+    assert o_minus_e == pytest.approx(sum(o for o, _ in terms), rel=1e-12) and o_minus_e > 0
+    assert logrank_test(b_t, b_e, a_t, a_e)[2] == pytest.approx(-o_minus_e, rel=1e-12)
     assert logrank_test(a_t, a_e, a_t, a_e)[0] == pytest.approx(0.0)
+    # everyone loses the response in both groups, B later: the direction is B's
+    late = logrank_test([20, 28, 28], [1, 1, 1], [7, 7, 14], [1, 1, 1])
+    assert late[2] < 0 and late[1] < 0.05
 
 
 def test_fisher_responder_fractions_by_hand():

@@ -87,6 +87,20 @@ def test_clinical_trial_checks_pass_where_the_targets_hold_and_fail_where_not():
     assert _statuses(fig_clinical_trial, _trial_data(0, 0, 0, 0)) == ["FAIL", "FAIL"]
 
 
+def test_clinical_trial_durability_is_read_from_when_responses_are_lost():
+    """Every responder of both arms loses the response by the last follow-up, but
+    ketamine's at 28 days and saline's at 7: the curves differ and ketamine's is
+    the higher, though the fraction lost is the same (1.0 in both)."""
+    data = _trial_data(N, N, 0, 0)
+    t = np.where(np.arange(2)[:, None] == 1, 28.0, 7.0) * np.ones((2, N))
+    data["time_to_loss_days"] = (("group", "subject"), t)
+    data["loss_event"] = (("group", "subject"), np.ones((2, N)))
+    durability = core.finalize(fig_clinical_trial.checks(data))[1]
+    assert durability.passed and "observed - expected losses on ketamine -" in durability.effect
+    data["time_to_loss_days"] = (("group", "subject"), t[::-1])
+    assert not core.finalize(fig_clinical_trial.checks(data))[1].passed
+
+
 def _probe_data(peak_by_dose: dict[float, float], back: bool = True):
     minutes = np.array([-15.0, 10, 20, 30, 40, 60, 80, 120, 160, 280])
     groups = list(fig_clinical_trial.PROBES)

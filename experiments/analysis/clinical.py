@@ -76,8 +76,10 @@ def median_survival(times, events) -> float:
     return float(t[below[0]]) if below.size else float("inf")
 
 
-def logrank_test(times_a, events_a, times_b, events_b) -> tuple[float, float]:
-    """Log-rank test of two survival curves: (chi-square with 1 df, p)."""
+def logrank_test(times_a, events_a, times_b, events_b) -> tuple[float, float, float]:
+    """Log-rank test of two survival curves: (chi-square with 1 df, p, observed
+    minus expected events of a). The last is the test's direction: below 0, a
+    loses fewer than it would if both curves were the same, i.e. later."""
     ta, tb = np.asarray(times_a, float), np.asarray(times_b, float)
     ea, eb = np.asarray(events_a, bool), np.asarray(events_b, bool)
     observed_minus_expected, variance = 0.0, 0.0
@@ -89,9 +91,9 @@ def logrank_test(times_a, events_a, times_b, events_b) -> tuple[float, float]:
         if n > 1:
             variance += d * (n_a / n) * (n_b / n) * (n - d) / (n - 1)
     if variance == 0.0:
-        return 0.0, 1.0
+        return 0.0, 1.0, float(observed_minus_expected)
     chi2 = observed_minus_expected ** 2 / variance
-    return float(chi2), float(stats.chi2.sf(chi2, 1))
+    return float(chi2), float(stats.chi2.sf(chi2, 1)), float(observed_minus_expected)
 
 
 def responder_fisher(responders_a, responders_b) -> tuple[float, float, float]:
