@@ -1,6 +1,8 @@
 """Clinical experiment configs: human doses placed where the protocol says
 (each exposure session a day after an infusion, follow-ups 1-56 days after the
-last exposure). Composition and schedules only; no simulation."""
+last exposure; in the infusion-only trial, assessments a day after infusions 1,
+3 and 6, follow-ups 1-56 days after the last infusion). Composition and
+schedules only; no simulation."""
 
 import numpy as np
 import pytest
@@ -53,6 +55,45 @@ def test_the_saline_arm_is_the_same_protocol_without_doses(compose):
     assert cfg.pharmacology.doses == [] and len(cfg.protocol.sessions) == 15
 
 
+INFUSION_H = 40.0 / 60.0
+
+
+@pytest.fixture(scope="module")
+def infusion_trial(compose):
+    cfg = compose(["experiment=ketamine_infusion_trial"])
+    return cfg, build_schedule(cfg.protocol)
+
+
+def test_infusion_trial_has_assessments_a_day_after_infusions_1_3_and_6(infusion_trial):
+    cfg, schedule = infusion_trial
+    assert cfg.pharmacology.species == "human"
+    assert {(d.agent, d.dose_mg_per_kg, d.route, d.infusion_min) for d in cfg.pharmacology.doses} \
+        == {("ketamine", 0.5, "iv_infusion", 40.0)}
+    sessions, starts = cfg.protocol.sessions, schedule.session_abs_h
+    infusions = np.array(administration_times_h(cfg.pharmacology, starts))
+    np.testing.assert_allclose(np.diff(infusions), [48, 48, 72, 48, 48])
+    # no exposure therapy: every CS-alone session is a 4-trial, 20-min test
+    assert all(s.n_trials == 4 and s.real_duration_min == 20.0 for s in sessions[2:])
+    tests = [k for k, s in enumerate(sessions) if k >= 2 and s.phase in ("extinction", "recall")]
+    baseline, during, primary = tests[0], tests[1:3], tests[3]
+    assert [sessions[k].phase for k in (baseline, *during)] == ["extinction"] * 3
+    assert sessions[primary].phase == "recall"
+    ends = infusions + INFUSION_H
+    np.testing.assert_allclose(starts[[*during, primary]] - ends[[0, 2, 5]], HOURS_PER_DAY,
+                               atol=1e-4)
+    assert starts[baseline] + sessions[baseline].real_duration_min / 60 < infusions[0]
+
+
+def test_infusion_trial_follow_ups_1_to_56_days_after_the_last_infusion(infusion_trial):
+    cfg, schedule = infusion_trial
+    sessions = cfg.protocol.sessions
+    end = max(administration_times_h(cfg.pharmacology, schedule.session_abs_h)) + INFUSION_H
+    recalls = [k for k, s in enumerate(sessions) if s.phase == "recall"]
+    days = (schedule.session_abs_h[recalls] - end) / HOURS_PER_DAY
+    np.testing.assert_allclose(days, [1, 7, 14, 28, 56], atol=1e-4)
+    assert sessions[-1].phase == "renewal" and sessions[-1].context == "A"
+
+
 def test_dissociation_probes_bracket_one_infusion(compose):
     cfg = compose(["experiment=dissociation_probe"])
     starts = build_schedule(cfg.protocol).session_abs_h
@@ -90,3 +131,25 @@ def test_one_human_infusion_an_hour_after_conditioning_gone_by_extinction(compos
     occ = pharmacology.occupancy_timeline(cfg.pharmacology, [starts.tolist()], channels, t)
     il_e = channels.index(("IL", "E"))
     assert occ[1, il_e] < 0.01 * occ[0, il_e]
+
+
+@pytest.mark.parametrize("experiment", ["ketamine_infusion_trial", "ketamine_assisted_exposure"])
+@pytest.mark.parametrize("saline", [False, True])
+def test_the_trial_figure_reads_follow_ups_from_the_end_of_treatment(compose, experiment, saline):
+    """Both designs' follow-ups fall 1-56 days after the end of treatment, and a saline
+    arm (no doses) ends its treatment where its drug arm does: the placebo course."""
+    import xarray as xr
+
+    from experiments.config_store import plain
+    from experiments.figures import fig_clinical_trial
+    from experiments.io import yaml_text
+
+    cfg = compose([f"experiment={experiment}"] + (["pharmacology.doses=[]"] if saline else []))
+    ds = xr.Dataset(
+        {"session_phase": ("session", [s.phase for s in cfg.protocol.sessions]),
+         "session_time_h": ("session", build_schedule(cfg.protocol).session_abs_h)},
+        attrs={"config_yaml": yaml_text.dump(plain(cfg), sort_keys=False)})
+    np.testing.assert_allclose(fig_clinical_trial.follow_up_days(ds), [1, 7, 14, 28, 56],
+                               atol=1e-4)
+    treatment = fig_clinical_trial.treatment_sessions(ds)
+    assert len(treatment) == (2 if experiment == "ketamine_infusion_trial" else 6)

@@ -176,7 +176,7 @@ _T = [
            "extinction, chronic-stress circuits",
            "recall benefit over saline larger at 0.5 than at 0.1 mg/kg (p < {alpha})",
            role="phenotype"),
-    Target("9.5", "virtual patients, six infusions with exposure",
+    Target("9.5", "virtual patients, six infusions with assessments and no psychotherapy (the trial's design)",
            "responders (>= {fraction:.0%} below the subject's own baseline) ketamine > saline "
            "(Fisher, p < {alpha}), beside 67% vs 20%; time to loss of response (Kaplan-Meier, "
            "log-rank p < {alpha}), median beside 27.5 days", fraction=0.30, role="phenotype"),

@@ -50,6 +50,8 @@ COLOURS = {
     "ketamine": "#2166ac",
     "ketamine x6": "#2166ac",
     "saline x6": "#404040",
+    "exposure + ketamine x6": "#4393c3",
+    "exposure + saline x6": "#969696",
     "IL stimulation with the tone": "#1b7837",
     "PL stimulation with the tone": "#c51b7d",
     "PL inactivated": "#de77ae",

@@ -1,22 +1,30 @@
-"""A virtual clinical trial: ketamine-assisted exposure in virtual patients
-(docs/experiments.md, section 9, target 9.5).
+"""A virtual clinical trial of repeated ketamine, and ketamine-assisted exposure,
+in virtual patients (docs/experiments.md, section 9, targets 9.5 and 9.6).
 
 Each patient is the chronic-stress circuit (``phenotype=chronic_stress``:
 PTSD patients stand for the stress phenotype here) with its own values of
 the cohort figure's jittered parameters (lognormal, per subject:
-experiments/figures/fig_cohort.py), conditioned, tested 7 days later
-(the pre-treatment baseline), then given six 0.5 mg/kg i.v. infusions over
-two weeks (``pharmacology=ketamine_iv_course``'s doses, human PK), each 24 h
-before an exposure session, or the same sessions without the drug (saline);
-follow-up tests come 1, 7, 14, 28 and 56 days after the last exposure
-(``experiment=ketamine_assisted_exposure``). A patient responds when its
-freezing at the first follow-up is at least 30% below its own baseline
-(Feder et al. 2021 Am J Psychiatry, CAPS-5), and loses the response at the
-first follow-up where it no longer is (experiments/analysis/clinical.py).
+experiments/figures/fig_cohort.py), conditioned and tested 7 days later (the
+pre-treatment baseline).
+
+The trial arms (target 9.5) follow the design of Feder et al. 2021 (Am J
+Psychiatry): six 0.5 mg/kg i.v. infusions over two weeks (human PK) or
+saline, with assessments and no psychotherapy (``experiment=ketamine_infusion_trial``):
+short CS-alone tests a day after the first and the third infusion, the primary
+outcome a day after the sixth, and follow-ups 7, 14, 28 and 56 days after it.
+A patient responds when its freezing at the primary outcome is at least 30%
+below its own baseline (the trial's CAPS-5 criterion), and loses the response
+at the first follow-up where it no longer is (experiments/analysis/clinical.py).
 The responder fractions are compared by Fisher's exact test and the
 responders' time to loss of response by Kaplan-Meier curves and the
 log-rank test, reported beside the trial's 67% vs 20% responders and its
 27.5-day median duration of response; nothing was tuned to them.
+
+Two more arms pair the same course with exposure therapy, each infusion 24 h
+before an exposure session, follow-ups 1-56 days after the last exposure
+(``experiment=ketamine_assisted_exposure``; saline with the same sessions): the
+model's prediction for ketamine-assisted exposure, read the same way, without
+a target.
 
 The dissociation proxy (target 9.6) comes from three more groups of the same
 patients, probed at rest through one infusion of saline, 0.5 or 1.0 mg/kg
@@ -28,6 +36,7 @@ power of their population rate in each probe, each over its pre-infusion probe
 from __future__ import annotations
 
 from functools import lru_cache
+from types import SimpleNamespace
 
 import numpy as np
 import xarray as xr
@@ -39,23 +48,34 @@ from experiments.analysis.targets import TARGETS
 from experiments.figures import core, fig_cohort, fig_control
 from experiments.figures.core import Check, Group
 from experiments.io import yaml_text
+from model.pharmacology.occupancy import dose_times
+from model.pharmacology.schema import DoseConfig
 
 NAME = "clinical_trial"
-TITLE = "Virtual patients: ketamine-assisted exposure vs saline, responders and durability"
+TITLE = ("Virtual patients: six ketamine infusions vs saline, alone and with exposure "
+         "therapy; responders, durability, dissociation")
 CITATION = ("docs/experiments.md, section 9; Feder et al. 2021 Am J Psychiatry (67% vs 20% "
             "responders, median duration of response 27.5 days); Feder et al. 2014 JAMA "
             "Psychiatry (0.5 mg/kg over 40 min)")
 SUMMARY = ("Chronic-stress virtual patients with per-subject heterogeneity: six ketamine "
-           "0.5 mg/kg i.v. infusions (or saline), each 24 h before an exposure session; "
+           "0.5 mg/kg i.v. infusions (or saline) with assessments only, as in the trial, "
+           "and the same course with an exposure session 24 h after each infusion; "
            "responders by >= 30% below each patient's own baseline, Fisher's test, and "
            "Kaplan-Meier time to loss of response with the log-rank test.")
 DESIGN = BETWEEN  # a randomised trial: different patients per arm
 
+# the trial (target 9.5): the design of Feder et al. 2021, infusions and assessments
 SALINE, DRUG = "saline x6", "ketamine x6"
-EXPERIMENT = "ketamine_assisted_exposure"
+EXPERIMENT = "ketamine_infusion_trial"
+# the same patients' treatment paired with exposure therapy (a prediction, no target)
+EXPOSURE_SALINE, EXPOSURE_DRUG = "exposure + saline x6", "exposure + ketamine x6"
+EXPOSURE_EXPERIMENT = "ketamine_assisted_exposure"
+ARMS = {SALINE: (EXPERIMENT, False), DRUG: (EXPERIMENT, True),
+        EXPOSURE_SALINE: (EXPOSURE_EXPERIMENT, False), EXPOSURE_DRUG: (EXPOSURE_EXPERIMENT, True)}
 PATIENT_PHENOTYPE = "chronic_stress"
-BASELINE = 2                     # session index of the pre-treatment test
-FOLLOW_UP_PHASE = "recall"       # the follow-up tests
+BASELINE = 2                     # session index of the pre-treatment test (both designs)
+TREATMENT_PHASE = "extinction"   # CS-alone sessions between baseline and the follow-ups
+FOLLOW_UP_PHASE = "recall"       # the follow-up tests, the first one the primary outcome
 THRESHOLD = TARGETS["9.5"].fraction
 # Feder et al. 2021, reported beside the model's numbers (not targets to tune to)
 TRIAL_RESPONDERS = (0.67, 0.20)
@@ -78,21 +98,27 @@ END_PROBE_MIN, LATE_PROBE_MIN = 40.0, 160.0
 # the probe's peak counts as near the end of the infusion at these probes (min)
 PEAK_PROBES_MIN = (30.0, 40.0)
 PROBE_COLOURS = dict(zip(PROBES, ("#404040", "#2166ac", "#b2182b"), strict=True))
+# The figure's group order gives each group its subjects (a between-subject
+# design: group k gets seeds 10000 + 1000 k on): the exposure arms and the probes
+# keep the subjects they were first run with, the trial arms come after them.
+GROUP_ORDER = (EXPOSURE_SALINE, EXPOSURE_DRUG, *PROBES, SALINE, DRUG)
 
 
-def sessions(quick: bool) -> list[str]:
+def sessions(quick: bool, experiment: str) -> list[str]:
     if not quick:
         return []
     out = []
-    for k, s in enumerate(core.experiment_config(EXPERIMENT)["protocol"]["sessions"]):
+    for k, s in enumerate(core.experiment_config(experiment)["protocol"]["sessions"]):
         n = QUICK_BASELINE_TRIALS if k == BASELINE else QUICK_TRIALS[s["phase"]]
         out.append(dict(s, n_trials=n))
     return [core.sessions_override(out)] + list(fig_control.QUICK[1:])
 
 
 def groups(quick: bool) -> list[Group]:
-    base = [f"experiment={EXPERIMENT}", f"phenotype={PATIENT_PHENOTYPE}"] + sessions(quick)
-    arms = {SALINE: base + ["pharmacology.doses=[]"], DRUG: base}
+    arms = {}
+    for label, (experiment, drug) in ARMS.items():
+        arms[label] = ([f"experiment={experiment}", f"phenotype={PATIENT_PHENOTYPE}"]
+                       + sessions(quick, experiment) + ([] if drug else ["pharmacology.doses=[]"]))
     probe = [f"experiment={PROBE_EXPERIMENT}", f"phenotype={PATIENT_PHENOTYPE}"]
     if quick:
         probe += [core.sessions_override([dict(s, n_trials=QUICK_PROBE_TRIALS)
@@ -101,23 +127,44 @@ def groups(quick: bool) -> list[Group]:
     for label, dose in PROBES.items():
         arms[label] = probe + (["pharmacology.doses=[]"] if dose == 0 else
                                [f"pharmacology.doses.0.dose_mg_per_kg={dose}"])
-    return [Group(lab, ov, per_subject=lambda seed, ov=ov: fig_cohort.jitter_overrides(ov, seed))
-            for lab, ov in arms.items()]
+    return [Group(lab, arms[lab], per_subject=lambda seed, ov=arms[lab]:
+                  fig_cohort.jitter_overrides(ov, seed)) for lab in GROUP_ORDER]
 
 
 def n_seeds(quick: bool) -> int:
     return 3 if quick else 16
 
 
-def follow_up_days(ds: xr.Dataset) -> np.ndarray:
-    """Days from the end of the last exposure session to each follow-up test."""
+def treatment_sessions(ds: xr.Dataset) -> np.ndarray:
+    """CS-alone sessions after the baseline and before the first follow-up: the
+    exposure sessions, or the trial's assessments during the course."""
+    phases = ds.session_phase.values.astype(str)
+    first_follow_up = int(np.flatnonzero(phases == FOLLOW_UP_PHASE)[0])
+    k = np.arange(BASELINE + 1, first_follow_up)
+    return k[phases[k] == TREATMENT_PHASE]
+
+
+def treatment_end_h(ds: xr.Dataset) -> float:
+    """End of treatment in protocol hours: the end of the last treatment session
+    or of the last infusion of the arm's course, whichever is later. The course
+    is the experiment's own, so a saline arm (no doses) ends where its drug arm
+    does: its placebo is given at the same times."""
     cfg = yaml_text.load(ds.attrs["config_yaml"])
+    starts = ds.session_time_h.values
+    ends = [float(starts[k]) + float(cfg["protocol"]["sessions"][k]["real_duration_min"]) / 60.0
+            for k in treatment_sessions(ds)]
+    course = [DoseConfig(**d) for d in core.experiment_config(cfg["name"])["pharmacology"]["doses"]]
+    for dose, times in zip(course, dose_times(SimpleNamespace(doses=course), starts), strict=True):
+        infusion_h = dose.infusion_min / 60.0 if dose.route == "iv_infusion" else 0.0
+        ends += [t + infusion_h for t in times]
+    return max(ends)
+
+
+def follow_up_days(ds: xr.Dataset) -> np.ndarray:
+    """Days from the end of treatment (:func:`treatment_end_h`) to each follow-up test."""
     phases = ds.session_phase.values.astype(str)
     follow = np.flatnonzero(phases == FOLLOW_UP_PHASE)
-    last = int(np.flatnonzero(phases == "extinction")[-1])
-    end = float(ds.session_time_h.values[last]) + float(
-        cfg["protocol"]["sessions"][last]["real_duration_min"]) / 60.0
-    return (ds.session_time_h.values[follow] - end) / 24.0
+    return (ds.session_time_h.values[follow] - treatment_end_h(ds)) / 24.0
 
 
 def session_means(ds: xr.Dataset, phase: str) -> np.ndarray:
@@ -167,18 +214,30 @@ def analyse_probes(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
 def analyse(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
     probes = analyse_probes(data)
     data = {k: v for k, v in data.items() if k not in PROBES}
-    first = next(ds for v in data.values() for ds in v)
-    days = follow_up_days(first)
+    firsts = [v[0] for v in data.values() if v]
+    days = follow_up_days(firsts[0])
+    for ds in firsts[1:]:
+        if not np.allclose(follow_up_days(ds), days, atol=1e-3):
+            raise ValueError("clinical_trial: every arm needs its follow-ups on the same days "
+                             f"after the end of treatment ({days} vs {follow_up_days(ds)})")
+    n_treatment = max(len(treatment_sessions(ds)) for ds in firsts)
+
+    def treatment(ds):
+        # the arms' courses differ in length (exposures or assessments): NaN-padded
+        v = np.array([metrics.session_value(ds, int(k)) for k in treatment_sessions(ds)])
+        return np.concatenate([v, np.full(n_treatment - len(v), np.nan)])
+
     out = xr.Dataset({"freezing": core.stack_trials(data)})
     out["seed"] = core.seeds_of(data)
     out["baseline"] = core.per_subject(
         data, lambda d: metrics.session_value(d, BASELINE))
-    out["exposure"] = core.per_subject_vector(
-        data, lambda d: session_means(d, "extinction")[1:], "exposure_session",
-        np.arange(1, len(session_means(first, "extinction"))))
+    out["treatment"] = core.per_subject_vector(data, treatment, "treatment_session",
+                                               np.arange(1, n_treatment + 1))
+    out["treatment"].attrs["long_name"] = ("CS-alone sessions during treatment: exposure "
+                                           "sessions, or the trial's assessments")
     out["follow_up"] = core.per_subject_vector(
         data, lambda d: session_means(d, FOLLOW_UP_PHASE), "follow_up_day", days)
-    for v in ("baseline", "exposure", "follow_up"):
+    for v in ("baseline", "treatment", "follow_up"):
         out[v].attrs["units"] = "%"
     base = out.baseline.values
     first_fu = out.follow_up.values[..., 0]
@@ -210,60 +269,72 @@ def _responders(data: xr.Dataset, group: str):
             core.values(data.loss_event, group)[keep] == 1)
 
 
-def plot(data: xr.Dataset):
-    plt = core.use_style()
-    fig, axes = plt.subplots(1, 4, figsize=(10.0, 2.7),
-                             gridspec_kw={"width_ratios": [2.2, 1.0, 1.4, 1.4]})
-    ax = axes[0]
+def _course_panel(ax, data: xr.Dataset, arms: list[str], treatment_tick: str, title: str):
+    """Baseline, the treatment-period sessions and the follow-ups of some arms."""
     days = data.follow_up_day.values
-    for g in data.group.values.tolist():
-        base = core.values(data.baseline, g)
-        fu = data.follow_up.sel(group=g).values
-        x = np.concatenate([[0.0], np.arange(1, data.sizes["exposure_session"] + 1),
-                            data.sizes["exposure_session"] + 1 + np.arange(len(days))])
-        y = np.column_stack([base, data.exposure.sel(group=g).values, fu])
+    n_treatment = 0
+    for g in arms:
+        y = np.column_stack([core.values(data.baseline, g), data.treatment.sel(group=g).values,
+                             data.follow_up.sel(group=g).values])
+        y = y[:, np.isfinite(y).any(axis=0)]  # this arm's own treatment sessions
+        n_treatment = y.shape[1] - 1 - len(days)
         m = np.nanmean(y, 0)
         n = np.maximum(np.isfinite(y).sum(0), 1)
         s = np.nanstd(y, 0, ddof=1) / np.sqrt(n) if y.shape[0] > 1 else 0 * m
-        ax.errorbar(x, m, yerr=np.nan_to_num(s), fmt="o-", ms=3, capsize=2,
-                    color=core.colour(g), label=g)
-    ticks = (["base"] + [f"E{k}" for k in data.exposure_session.values]
+        ax.errorbar(np.arange(y.shape[1]), m, yerr=np.nan_to_num(s), fmt="o-", ms=3,
+                    capsize=2, color=core.colour(g), label=g)
+    ticks = (["base"] + [f"{treatment_tick}{k}" for k in range(1, n_treatment + 1)]
              + [f"{d:.0f} d" for d in days])
     ax.set_xticks(range(len(ticks)))
     ax.set_xticklabels(ticks, fontsize=6, rotation=45)
     ax.set_ylim(0, 100)
     ax.set_ylabel("freezing (%)")
     ax.legend(fontsize=6)
-    ax.set_title("baseline, exposures, follow-ups", loc="left")
-    ax = axes[1]
-    for j, g in enumerate(data.group.values.tolist()):
+    ax.set_title(title, loc="left")
+
+
+def plot(data: xr.Dataset):
+    plt = core.use_style()
+    fig, axes = plt.subplots(1, 5, figsize=(12.5, 2.7),
+                             gridspec_kw={"width_ratios": [1.4, 1.8, 1.3, 1.4, 1.4]})
+    days = data.follow_up_day.values
+    present = data.group.values.tolist()
+    trial = [g for g in (SALINE, DRUG) if g in present]
+    exposure = [g for g in (EXPOSURE_SALINE, EXPOSURE_DRUG) if g in present]
+    _course_panel(axes[0], data, trial, "A", "trial: assessments (A), follow-ups")
+    _course_panel(axes[1], data, exposure, "E", "with exposure therapy (E): a prediction")
+    arms = trial + exposure
+    ax = axes[2]
+    for j, g in enumerate(arms):
         r = stats.clean(core.values(data.responder, g))
         frac = 100 * r.mean() if len(r) else np.nan
         ax.bar(j, frac, color=core.colour(g), alpha=0.8)
         ax.text(j, (0 if np.isnan(frac) else frac) + 2, f"{int(r.sum())}/{len(r)}",
                 ha="center", fontsize=6)
-    ax.plot([1 - 0.3, 1 + 0.3], [100 * TRIAL_RESPONDERS[0]] * 2, "k--", lw=0.8)
-    ax.plot([-0.3, 0.3], [100 * TRIAL_RESPONDERS[1]] * 2, "k--", lw=0.8)
-    ax.set_xticks(range(data.sizes["group"]))
-    ax.set_xticklabels(data.group.values.tolist(), fontsize=6)
+    for j, g in enumerate(arms):
+        if g in (SALINE, DRUG):
+            ax.plot([j - 0.3, j + 0.3], [100 * TRIAL_RESPONDERS[g == SALINE]] * 2, "k--", lw=0.8)
+    ax.set_xticks(range(len(arms)))
+    ax.set_xticklabels(arms, fontsize=5, rotation=30, ha="right")
     ax.set_ylim(0, 100)
     ax.set_ylabel("responders (%)")
     ax.set_title("responders (-- trial)", loc="left")
-    ax = axes[2]
-    for g in data.group.values.tolist():
+    ax = axes[3]
+    for g in arms:
         t, e = _responders(data, g)
         if not len(t):
             continue
         et, surv = clinical.kaplan_meier(t, e)
         xs = np.concatenate([[0.0], et, [days[-1]]])
         ys = np.concatenate([[1.0], surv, [surv[-1] if len(surv) else 1.0]])
-        ax.step(xs, ys, where="post", color=core.colour(g), label=g)
+        ax.step(xs, ys, where="post", color=core.colour(g), label=g,
+                ls=":" if g in exposure else "-")
     ax.axvline(TRIAL_MEDIAN_DAYS, color="k", ls="--", lw=0.8)
     ax.set_ylim(0, 1.05)
-    ax.set_xlabel("days after the last exposure")
+    ax.set_xlabel("days after the end of treatment")
     ax.set_ylabel("still responding")
     ax.set_title("Kaplan-Meier (-- 27.5 d)", loc="left")
-    ax = axes[3]
+    ax = axes[4]
     if "probe_rate_index" in data:
         for g in data.probe_group.values.tolist():
             for var, style in (("probe_rate_index", "o-"), ("probe_gamma_ratio", "s:")):
