@@ -211,6 +211,24 @@ def analyse_probes(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
         coords=coords)
 
 
+def trial_freezing(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
+    """Freezing per trial, one variable per design (their protocols differ):
+    ``freezing`` for the trial arms, ``exposure_freezing`` (dimension
+    ``exposure_trial``) for the exposure-paired arms."""
+    parts = []
+    for experiment, name, dim in ((EXPERIMENT, "freezing", "trial"),
+                                  (EXPOSURE_EXPERIMENT, "exposure_freezing", "exposure_trial")):
+        arms = {k: v for k, v in data.items() if ARMS.get(k, ("",))[0] == experiment and v}
+        if not arms:
+            continue
+        da = core.stack_trials(arms)
+        if dim != "trial":
+            da = da.rename({"trial": dim, "phase": f"{dim}_phase",
+                            "session_of_trial": f"{dim}_session", "context": f"{dim}_context"})
+        parts.append(da.rename(name))
+    return xr.merge(parts, join="outer", compat="no_conflicts", combine_attrs="drop")
+
+
 def analyse(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
     probes = analyse_probes(data)
     data = {k: v for k, v in data.items() if k not in PROBES}
@@ -227,7 +245,7 @@ def analyse(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
         v = np.array([metrics.session_value(ds, int(k)) for k in treatment_sessions(ds)])
         return np.concatenate([v, np.full(n_treatment - len(v), np.nan)])
 
-    out = xr.Dataset({"freezing": core.stack_trials(data)})
+    out = trial_freezing(data)
     out["seed"] = core.seeds_of(data)
     out["baseline"] = core.per_subject(
         data, lambda d: metrics.session_value(d, BASELINE))
