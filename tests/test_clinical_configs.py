@@ -13,17 +13,29 @@ from model.protocol import build_schedule
 HOURS_PER_DAY = 24.0
 
 
+def assert_six_infusion_course(cfg, schedule):
+    """Human ketamine 0.5 mg/kg i.v. over 40 min on Monday, Wednesday and Friday of
+    two consecutive weeks."""
+    assert cfg.pharmacology.species == "human"
+    assert {(d.agent, d.dose_mg_per_kg, d.route, d.infusion_min) for d in cfg.pharmacology.doses} \
+        == {("ketamine", 0.5, "iv_infusion", 40.0)}
+    infusions = administration_times_h(cfg.pharmacology, schedule.session_abs_h)
+    np.testing.assert_allclose(np.diff(infusions), [48, 48, 72, 48, 48])
+
+
+def composed(compose, experiment: str):
+    cfg = compose([f"experiment={experiment}"])
+    return cfg, build_schedule(cfg.protocol)
+
+
 @pytest.fixture(scope="module")
 def exposure(compose):
-    cfg = compose(["experiment=ketamine_assisted_exposure"])
-    return cfg, build_schedule(cfg.protocol)
+    return composed(compose, "ketamine_assisted_exposure")
 
 
 def test_six_infusions_each_a_day_before_an_exposure_session(exposure):
     cfg, schedule = exposure
-    assert cfg.pharmacology.species == "human"
-    assert {(d.agent, d.dose_mg_per_kg, d.route, d.infusion_min) for d in cfg.pharmacology.doses} \
-        == {("ketamine", 0.5, "iv_infusion", 40.0)}
+    assert_six_infusion_course(cfg, schedule)
     starts = schedule.session_abs_h
     phases = [s.phase for s in cfg.protocol.sessions]
     exposures = [k for k, s in enumerate(cfg.protocol.sessions)
@@ -31,8 +43,6 @@ def test_six_infusions_each_a_day_before_an_exposure_session(exposure):
     assert len(exposures) == 6
     infusions = administration_times_h(cfg.pharmacology, starts)
     np.testing.assert_allclose(starts[exposures] - infusions, HOURS_PER_DAY)
-    # Monday, Wednesday, Friday of two consecutive weeks
-    np.testing.assert_allclose(np.diff(infusions), [48, 48, 72, 48, 48])
     # the pre-treatment baseline test ends before the first infusion starts
     baseline = exposures[0] - 1
     assert phases[baseline] == "extinction"
@@ -60,18 +70,14 @@ INFUSION_H = 40.0 / 60.0
 
 @pytest.fixture(scope="module")
 def infusion_trial(compose):
-    cfg = compose(["experiment=ketamine_infusion_trial"])
-    return cfg, build_schedule(cfg.protocol)
+    return composed(compose, "ketamine_infusion_trial")
 
 
 def test_infusion_trial_has_assessments_a_day_after_infusions_1_3_and_6(infusion_trial):
     cfg, schedule = infusion_trial
-    assert cfg.pharmacology.species == "human"
-    assert {(d.agent, d.dose_mg_per_kg, d.route, d.infusion_min) for d in cfg.pharmacology.doses} \
-        == {("ketamine", 0.5, "iv_infusion", 40.0)}
+    assert_six_infusion_course(cfg, schedule)
     sessions, starts = cfg.protocol.sessions, schedule.session_abs_h
     infusions = np.array(administration_times_h(cfg.pharmacology, starts))
-    np.testing.assert_allclose(np.diff(infusions), [48, 48, 72, 48, 48])
     # no exposure therapy: every CS-alone session is a 4-trial, 20-min test
     assert all(s.n_trials == 4 and s.real_duration_min == 20.0 for s in sessions[2:])
     tests = [k for k, s in enumerate(sessions) if k >= 2 and s.phase in ("extinction", "recall")]
