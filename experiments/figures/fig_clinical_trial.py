@@ -104,14 +104,17 @@ PROBE_COLOURS = dict(zip(PROBES, ("#404040", "#2166ac", "#b2182b"), strict=True)
 GROUP_ORDER = (EXPOSURE_SALINE, EXPOSURE_DRUG, *PROBES, SALINE, DRUG)
 
 
+def quick_sessions(experiment: str) -> list[dict]:
+    """The experiment's sessions with the trials of quick mode (durations and
+    intervals unchanged)."""
+    return [dict(s, n_trials=QUICK_BASELINE_TRIALS if k == BASELINE else QUICK_TRIALS[s["phase"]])
+            for k, s in enumerate(core.experiment_config(experiment)["protocol"]["sessions"])]
+
+
 def sessions(quick: bool, experiment: str) -> list[str]:
     if not quick:
         return []
-    out = []
-    for k, s in enumerate(core.experiment_config(experiment)["protocol"]["sessions"]):
-        n = QUICK_BASELINE_TRIALS if k == BASELINE else QUICK_TRIALS[s["phase"]]
-        out.append(dict(s, n_trials=n))
-    return [core.sessions_override(out)] + list(fig_control.QUICK[1:])
+    return [core.sessions_override(quick_sessions(experiment))] + list(fig_control.QUICK[1:])
 
 
 def groups(quick: bool) -> list[Group]:
