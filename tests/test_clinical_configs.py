@@ -1,8 +1,9 @@
 """Clinical experiment configs: human doses placed where the protocol says
 (each exposure session a day after an infusion, follow-ups 1-56 days after the
 last exposure; in the infusion-only trial, assessments a day after infusions 1,
-3 and 6, follow-ups 1-56 days after the last infusion). Composition and
-schedules only; no simulation."""
+3 and 6, follow-ups 1-56 days after the last infusion; the prediction figures'
+single infusion at each timing before one exposure, and the twelve-infusion
+course). Composition and schedules only; no simulation."""
 
 import numpy as np
 import pytest
@@ -21,6 +22,20 @@ def assert_six_infusion_course(cfg, schedule):
         == {("ketamine", 0.5, "iv_infusion", 40.0)}
     infusions = administration_times_h(cfg.pharmacology, schedule.session_abs_h)
     np.testing.assert_allclose(np.diff(infusions), [48, 48, 72, 48, 48])
+
+
+def session_table(cfg):
+    """What a figure reads of a run without simulating it: session phases and start
+    times, and the resolved config."""
+    import xarray as xr
+
+    from experiments.config_store import plain
+    from experiments.io import yaml_text
+
+    return xr.Dataset(
+        {"session_phase": ("session", [s.phase for s in cfg.protocol.sessions]),
+         "session_time_h": ("session", build_schedule(cfg.protocol).session_abs_h)},
+        attrs={"config_yaml": yaml_text.dump(plain(cfg), sort_keys=False)})
 
 
 def composed(compose, experiment: str):
@@ -144,18 +159,76 @@ def test_one_human_infusion_an_hour_after_conditioning_gone_by_extinction(compos
 def test_the_trial_figure_reads_follow_ups_from_the_end_of_treatment(compose, experiment, saline):
     """Both designs' follow-ups fall 1-56 days after the end of treatment, and a saline
     arm (no doses) ends its treatment where its drug arm does: the placebo course."""
-    import xarray as xr
-
-    from experiments.config_store import plain
     from experiments.figures import fig_clinical_trial
-    from experiments.io import yaml_text
 
     cfg = compose([f"experiment={experiment}"] + (["pharmacology.doses=[]"] if saline else []))
-    ds = xr.Dataset(
-        {"session_phase": ("session", [s.phase for s in cfg.protocol.sessions]),
-         "session_time_h": ("session", build_schedule(cfg.protocol).session_abs_h)},
-        attrs={"config_yaml": yaml_text.dump(plain(cfg), sort_keys=False)})
+    ds = session_table(cfg)
     np.testing.assert_allclose(fig_clinical_trial.follow_up_days(ds), [1, 7, 14, 28, 56],
                                atol=1e-4)
     treatment = fig_clinical_trial.treatment_sessions(ds)
     assert len(treatment) == (2 if experiment == "ketamine_infusion_trial" else 6)
+
+
+def test_single_infusion_a_day_before_one_exposure_with_recall_1_7_28_days_after(compose):
+    cfg, schedule = composed(compose, "single_infusion_exposure")
+    sessions, starts = cfg.protocol.sessions, schedule.session_abs_h
+    (dose,) = cfg.pharmacology.doses
+    assert cfg.pharmacology.species == "human"
+    assert (dose.agent, dose.dose_mg_per_kg, dose.route, dose.infusion_min) \
+        == ("ketamine", 0.5, "iv_infusion", 40.0)
+    baseline, exposure = 2, 3
+    assert [s.phase for s in sessions[:exposure + 1]] == \
+        ["habituation", "conditioning", "extinction", "extinction"]
+    assert (sessions[exposure].n_trials, sessions[exposure].real_duration_min) == (20, 90.0)
+    assert starts[exposure] - starts[baseline] == pytest.approx(7 * HOURS_PER_DAY)
+    (infusion,) = administration_times_h(cfg.pharmacology, starts)
+    assert starts[exposure] - (infusion + INFUSION_H) == pytest.approx(HOURS_PER_DAY, abs=1e-4)
+    assert starts[baseline] + sessions[baseline].real_duration_min / 60 < infusion
+    end = starts[exposure] + sessions[exposure].real_duration_min / 60
+    recalls = [k for k, s in enumerate(sessions) if s.phase == "recall"]
+    np.testing.assert_allclose((starts[recalls] - end) / HOURS_PER_DAY, [1, 7, 28], atol=1e-4)
+
+
+def test_exposure_timing_groups_place_the_infusion_before_the_exposure(compose):
+    from experiments.figures import fig_exposure_timing as fig
+
+    # hours from the end of the infusion to the start of the exposure
+    expected = {"infusion during exposure": -INFUSION_H, "exposure 2 h after": 2.0,
+                "exposure 1 d after": HOURS_PER_DAY, "exposure 6 d after": 6 * HOURS_PER_DAY}
+    seen = {}
+    for group in fig.groups(quick=False):
+        cfg = compose(group.overrides)
+        assert cfg.name == fig.EXPERIMENT and cfg.phenotype.name == "chronic_stress"
+        times = administration_times_h(cfg.pharmacology, build_schedule(cfg.protocol).session_abs_h)
+        if group.label == fig.SALINE:
+            assert times == []
+            continue
+        (infusion,) = times
+        exposure = build_schedule(cfg.protocol).session_abs_h[fig.EXPOSURE]
+        seen[group.label] = exposure - (infusion + INFUSION_H)
+    assert seen == pytest.approx(expected, abs=1e-4)
+
+
+def test_course_length_twelve_infusions_keep_the_trials_assessments_and_follow_ups(compose):
+    from experiments.figures import fig_clinical_trial
+    from experiments.figures import fig_course_length as fig
+
+    courses = {}
+    for group in fig.groups(quick=False):
+        cfg = compose(group.overrides)
+        starts = build_schedule(cfg.protocol).session_abs_h
+        infusions = np.array(administration_times_h(cfg.pharmacology, starts))
+        ds = session_table(cfg)
+        courses[group.label] = infusions
+        primary = fig.PRIMARY_OUTCOME
+        assert cfg.protocol.sessions[primary].phase == "recall"
+        assert starts[primary] - (infusions.max() + INFUSION_H) == pytest.approx(HOURS_PER_DAY,
+                                                                                 abs=1e-4)
+        np.testing.assert_allclose(fig_clinical_trial.follow_up_days(ds), [1, 7, 14, 28, 56],
+                                   atol=1e-4)
+        assert len(fig_clinical_trial.treatment_sessions(ds)) == 2
+    six, twelve = courses[fig.SIX], courses[fig.TWELVE]
+    assert (len(six), len(twelve)) == (6, 12)
+    # the same Monday-Wednesday-Friday weeks, two more of them
+    np.testing.assert_allclose(twelve[:6], six)
+    np.testing.assert_allclose(np.diff(twelve), [48, 48, 72] * 3 + [48, 48])

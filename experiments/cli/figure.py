@@ -18,6 +18,11 @@ and prints one line per expected pattern::
 
     PASS|FAIL  <pattern>: <measured> (target <target>) [test, p, effect size, n]
 
+then, for a figure that makes predictions (comparisons nobody has measured,
+without targets; Holm-corrected within the figure), one line per comparison::
+
+    PREDICTION  <comparison>: <measured> [test, p, Holm p, effect size, n]
+
 followed by the figure path. The first line of every figure says whether all
 its runs were valid: a run stopped for runaway activity is a result of the
 model (that line FAILs, the figure is drawn from the valid runs). A FAIL is a
@@ -65,9 +70,20 @@ def analyse_and_check(module, data: dict, design: str) -> tuple:
     return fig_data, checks
 
 
+def predictions(module, fig_data) -> list[core.Prediction]:
+    """The figure's predictions (none for most figures), Holm-corrected among themselves."""
+    import warnings
+
+    if not hasattr(module, "predictions"):
+        return []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return core.finalize_predictions(module.predictions(fig_data))
+
+
 def make_figure(module, specs, out_dir: Path, quick: bool, design: str,
-                failures: dict[str, runner.RunFailure] | None = None) -> tuple[list, Path]:
-    """Analyse, plot, check and write one figure; returns (checks, png path)."""
+                failures: dict[str, runner.RunFailure] | None = None) -> tuple[list, list, Path]:
+    """Analyse, plot, check and write one figure; returns (checks, predictions, png path)."""
     import warnings
 
     import matplotlib.pyplot as plt
@@ -77,10 +93,12 @@ def make_figure(module, specs, out_dir: Path, quick: bool, design: str,
         raise RuntimeError(f"no finished runs: {valid_runs_check(specs, failures or {}).line()}")
     fig_data, checks = analyse_and_check(module, data, design)
     checks = [valid_runs_check(specs, failures or {})] + checks
+    predicted = predictions(module, fig_data)
     fig_data.attrs.update({
         "figure": module.NAME, "title": module.TITLE, "citation": module.CITATION,
         "summary": module.SUMMARY, "quick": int(quick), "design": design,
         "checks_json": core.checks_attr(checks),
+        "predictions_json": core.checks_attr(predicted),
         # [[group, subject (seed), run id], ...]
         "runs_json": json.dumps([[s.group, s.seed, s.run_id] for s in specs]),
         "n_per_group": " ".join(f"{g}={len(v)}" for g, v in data.items()),
@@ -103,7 +121,7 @@ def make_figure(module, specs, out_dir: Path, quick: bool, design: str,
         fig.savefig(tmp)
         os.replace(tmp, out_dir / f"{module.NAME}.{ext}")
     plt.close(fig)
-    return checks, png
+    return checks, predicted, png
 
 
 def run_figures(names: list[str], quick: bool, seeds: int | None, jobs: int,
@@ -125,13 +143,13 @@ def run_figures(names: list[str], quick: bool, seeds: int | None, jobs: int,
     for n in names:
         print(f"== {n}: {mods[n].TITLE} ({designs[n]}-subject design)", flush=True)
         try:
-            checks, png = make_figure(mods[n], plans[n], fig_dir, quick, designs[n], errors)
+            checks, predicted, png = make_figure(mods[n], plans[n], fig_dir, quick, designs[n], errors)
         except Exception as exc:
             traceback.print_exc(file=sys.stderr)
             print(f"ERROR  {n}: {exc.__class__.__name__}: {exc}", flush=True)
             rc = 1
             continue
-        for c in checks:
+        for c in checks + predicted:
             print(c.line(), flush=True)
         print(png, flush=True)
     for rid, err in errors.items():

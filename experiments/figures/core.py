@@ -52,6 +52,11 @@ COLOURS = {
     "saline x6": "#404040",
     "exposure + ketamine x6": "#4393c3",
     "exposure + saline x6": "#969696",
+    "ketamine x12": "#053061",
+    "infusion during exposure": "#b2182b",
+    "exposure 2 h after": "#f4a582",
+    "exposure 1 d after": "#2166ac",
+    "exposure 6 d after": "#92c5de",
     "IL stimulation with the tone": "#1b7837",
     "PL stimulation with the tone": "#c51b7d",
     "PL inactivated": "#de77ae",
@@ -88,6 +93,8 @@ SHORT = {
     "chronic stress + 0.5 mg/kg i.v.": "stress + 0.5 i.v.",
     "recall 7 days after extinction": "7-day recall", "reinstatement shocks in A": "shocks",
     "no reinstatement shocks": "no shocks", "ABC renewal (test in C)": "ABC",
+    "infusion during exposure": "during", "exposure 2 h after": "2 h after",
+    "exposure 1 d after": "1 d after", "exposure 6 d after": "6 d after",
 }
 PHASE_SHORT = {"habituation": "hab.", "conditioning": "cond.", "extinction": "extinction",
                "recall": "recall", "renewal": "renewal", "reinstatement": "rein."}
@@ -179,6 +186,49 @@ def finalize(checks: list[Check]) -> list[Check]:
     for c, p in zip(family, adjusted, strict=True):
         c.p_adjusted = float(p)
     return checks
+
+
+@dataclass
+class Prediction:
+    """What the model says about something nobody has measured: a comparison
+    with its test, and no target (it cannot pass or fail). A figure's
+    predictions are one family for Holm's correction (:func:`finalize_predictions`).
+    """
+
+    comparison: str
+    measured: str
+    test: str = ""
+    p: float = float("nan")
+    effect: str = ""
+    n: str = ""
+    p_adjusted: float = float("nan")
+
+    def line(self) -> str:
+        parts = [s for s in (self.test, fmt_p(self.p) if np.isfinite(self.p) else "",
+                             f"Holm {fmt_p(self.p_adjusted)}" if np.isfinite(self.p_adjusted)
+                             else "", self.effect, self.n) if s]
+        tail = f" [{', '.join(parts)}]" if parts else ""
+        return f"PREDICTION  {self.comparison}: {self.measured}{tail}"
+
+    def as_dict(self) -> dict:
+        def num(x):
+            return None if not np.isfinite(x) else float(x)
+
+        return {"comparison": self.comparison, "measured": self.measured, "test": self.test,
+                "p": num(self.p), "p_holm": num(self.p_adjusted), "effect": self.effect,
+                "n": self.n}
+
+    @classmethod
+    def of(cls, comparison: str, measured: str, c: stats.Comparison) -> Prediction:
+        return cls(comparison, measured, c.test, c.p, c.effect, c.n)
+
+
+def finalize_predictions(predictions: list[Prediction]) -> list[Prediction]:
+    """Holm-correct the p values of a figure's predictions (one family)."""
+    adjusted = stats.holm([q.p for q in predictions])
+    for q, p in zip(predictions, adjusted, strict=True):
+        q.p_adjusted = float(p)
+    return predictions
 
 
 def from_comparison(pattern: str, citation: str, measured: str, target: str,
@@ -381,5 +431,5 @@ def bar_panel(ax, da: xr.DataArray, groups=None, ylabel="freezing (%)", title=No
         ax.set_title(title)
 
 
-def checks_attr(checks: list[Check]) -> str:
+def checks_attr(checks: list[Check] | list[Prediction]) -> str:
     return json.dumps([c.as_dict() for c in checks])

@@ -150,13 +150,14 @@ def treatment_sessions(ds: xr.Dataset) -> np.ndarray:
 def treatment_end_h(ds: xr.Dataset) -> float:
     """End of treatment in protocol hours: the end of the last treatment session
     or of the last infusion of the arm's course, whichever is later. The course
-    is the experiment's own, so a saline arm (no doses) ends where its drug arm
-    does: its placebo is given at the same times."""
+    is the run's own; a saline arm (no doses) takes its experiment's course, so
+    it ends where its drug arm does: its placebo is given at the same times."""
     cfg = yaml_text.load(ds.attrs["config_yaml"])
     starts = ds.session_time_h.values
     ends = [float(starts[k]) + float(cfg["protocol"]["sessions"][k]["real_duration_min"]) / 60.0
             for k in treatment_sessions(ds)]
-    course = [DoseConfig(**d) for d in core.experiment_config(cfg["name"])["pharmacology"]["doses"]]
+    doses = cfg["pharmacology"]["doses"] or core.experiment_config(cfg["name"])["pharmacology"]["doses"]
+    course = [DoseConfig(**d) for d in doses]
     for dose, times in zip(course, dose_times(SimpleNamespace(doses=course), starts), strict=True):
         infusion_h = dose.infusion_min / 60.0 if dose.route == "iv_infusion" else 0.0
         ends += [t + infusion_h for t in times]
@@ -214,6 +215,10 @@ def analyse_probes(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
         coords=coords)
 
 
+def experiment_of(runs: list[xr.Dataset]) -> str:
+    return str(yaml_text.load(runs[0].attrs["config_yaml"])["name"]) if runs else ""
+
+
 def trial_freezing(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
     """Freezing per trial, one variable per design (their protocols differ):
     ``freezing`` for the trial arms, ``exposure_freezing`` (dimension
@@ -221,7 +226,7 @@ def trial_freezing(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
     parts = []
     for experiment, name, dim in ((EXPERIMENT, "freezing", "trial"),
                                   (EXPOSURE_EXPERIMENT, "exposure_freezing", "exposure_trial")):
-        arms = {k: v for k, v in data.items() if ARMS.get(k, ("",))[0] == experiment and v}
+        arms = {k: v for k, v in data.items() if experiment_of(v) == experiment}
         if not arms:
             continue
         da = core.stack_trials(arms)
@@ -283,14 +288,14 @@ def analyse(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
     return out.merge(probes)
 
 
-def _responders(data: xr.Dataset, group: str):
+def responders_of(data: xr.Dataset, group: str):
     r = core.values(data.responder, group)
     keep = r == 1
     return (core.values(data.time_to_loss_days, group)[keep],
             core.values(data.loss_event, group)[keep] == 1)
 
 
-def _course_panel(ax, data: xr.Dataset, arms: list[str], treatment_tick: str, title: str):
+def course_panel(ax, data: xr.Dataset, arms: list[str], treatment_tick: str, title: str):
     """Baseline, the treatment-period sessions and the follow-ups of some arms."""
     days = data.follow_up_day.values
     n_treatment = 0
@@ -322,8 +327,8 @@ def plot(data: xr.Dataset):
     present = data.group.values.tolist()
     trial = [g for g in (SALINE, DRUG) if g in present]
     exposure = [g for g in (EXPOSURE_SALINE, EXPOSURE_DRUG) if g in present]
-    _course_panel(axes[0], data, trial, "A", "trial: assessments (A), follow-ups")
-    _course_panel(axes[1], data, exposure, "E", "with exposure therapy (E): a prediction")
+    course_panel(axes[0], data, trial, "A", "trial: assessments (A), follow-ups")
+    course_panel(axes[1], data, exposure, "E", "with exposure therapy (E): a prediction")
     arms = trial + exposure
     ax = axes[2]
     for j, g in enumerate(arms):
@@ -342,7 +347,7 @@ def plot(data: xr.Dataset):
     ax.set_title("responders (-- trial)", loc="left")
     ax = axes[3]
     for g in arms:
-        t, e = _responders(data, g)
+        t, e = responders_of(data, g)
         if not len(t):
             continue
         et, surv = clinical.kaplan_meier(t, e)
@@ -392,7 +397,7 @@ def checks(data: xr.Dataset) -> list[Check]:
         out = [core.from_comparison("responder fraction higher on ketamine than saline", cite,
                                     measured, target,
                                     bool(len(kd) and len(ks) and kd.mean() > ks.mean()), c)]
-    (td, ed), (ts, es) = _responders(data, DRUG), _responders(data, SALINE)
+    (td, ed), (ts, es) = responders_of(data, DRUG), responders_of(data, SALINE)
     med = {g: clinical.median_survival(t, e) if len(t) else float("nan")
            for g, (t, e) in ((DRUG, (td, ed)), (SALINE, (ts, es)))}
     chi2, p, o_minus_e = clinical.logrank_test(td, ed, ts, es) if len(td) and len(ts) else (

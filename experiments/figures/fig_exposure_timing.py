@@ -24,6 +24,7 @@ from experiments.analysis import statistics as stats
 from experiments.analysis.design import BETWEEN
 from experiments.figures import core, fig_clinical_trial, fig_cohort, fig_control
 from experiments.figures.core import Group
+from experiments.io import yaml_text
 
 NAME = "exposure_timing"
 TITLE = ("Prediction: one ketamine infusion and one exposure session in virtual patients, "
@@ -67,3 +68,111 @@ def groups(quick: bool) -> list[Group]:
 
 def n_seeds(quick: bool) -> int:
     return 2 if quick else 8
+
+
+def recall_days(ds: xr.Dataset) -> np.ndarray:
+    """Days from the end of the exposure session to each recall test."""
+    cfg_sessions = yaml_text.load(ds.attrs["config_yaml"])["protocol"]["sessions"]
+    end_h = (float(ds.session_time_h.values[EXPOSURE])
+             + float(cfg_sessions[EXPOSURE]["real_duration_min"]) / 60.0)
+    recall = np.flatnonzero(ds.session_phase.values.astype(str) == RECALL_PHASE)
+    return (ds.session_time_h.values[recall] - end_h) / 24.0
+
+
+def analyse(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
+    firsts = [v[0] for v in data.values() if v]
+    days = recall_days(firsts[0])
+    out = xr.Dataset({"freezing": core.stack_trials(data)})
+    out["seed"] = core.seeds_of(data)
+    out["baseline"] = core.per_subject(data, lambda d: metrics.session_value(d, BASELINE))
+    out["exposure_first"] = core.per_subject(
+        data, lambda d: metrics.session_value(d, EXPOSURE, "first"))
+    out["exposure_last"] = core.per_subject(
+        data, lambda d: metrics.session_value(d, EXPOSURE, "last"))
+    out["recall"] = core.per_subject_vector(
+        data, lambda d: fig_clinical_trial.session_means(d, RECALL_PHASE), "recall_day",
+        np.round(days, 3))
+    for v in ("baseline", "exposure_first", "exposure_last", "recall"):
+        out[v].attrs["units"] = "%"
+    out["infusion_to_exposure_h"] = ("group", [
+        np.nan if g == SALINE else -TIMINGS[g] - fig_clinical_trial.INFUSION_MIN / 60.0
+        for g in out.group.values.tolist()], {
+        "units": "h", "long_name": "from the end of the infusion to the start of the exposure "
+                                   "(negative: the exposure starts during the infusion)"})
+    return out
+
+
+def _days(d: float) -> str:
+    return f"{d:.0f} d"
+
+
+def predictions(data: xr.Dataset) -> list[core.Prediction]:
+    """Each timing's recall against saline's, and against the reference timing's."""
+    out = []
+    present = data.group.values.tolist()
+    for day in data.recall_day.values:
+        r = data.recall.sel(recall_day=day)
+        sal = core.values(r, SALINE) if SALINE in present else np.array([])
+        ref = core.values(r, REFERENCE) if REFERENCE in present else np.array([])
+        for g in (t for t in TIMINGS if t in present):
+            a = core.values(r, g)
+            pairs = [(SALINE, sal)] + ([(REFERENCE, ref)] if g != REFERENCE else [])
+            for name, b in pairs:
+                c = stats.welch(a, b)
+                out.append(core.Prediction.of(
+                    f"recall {_days(day)} after the exposure, {g} vs {name}",
+                    f"{stats.fmt_ms(a)} vs {stats.fmt_ms(b)} ({c.diff:+.1f} points)", c))
+    return out
+
+
+def checks(data: xr.Dataset) -> list[core.Check]:
+    """A prediction has no targets: nothing to pass or fail beyond valid runs."""
+    return []
+
+
+def plot(data: xr.Dataset):
+    plt = core.use_style()
+    fig, axes = plt.subplots(1, 3, figsize=(11.0, 3.0),
+                             gridspec_kw={"width_ratios": [1.8, 1.2, 1.2]})
+    present = data.group.values.tolist()
+    colours = {g: core.colour(g) for g in present}
+    stacked = data.freezing
+    ax = axes[0]
+    core.trial_panel(ax, stacked, groups=present)
+    ax.set_title("baseline, exposure, recall tests (trials)", loc="left")
+    ax = axes[1]
+    days = data.recall_day.values
+    for g in present:
+        y = np.column_stack([core.values(data.baseline, g),
+                             data.recall.sel(group=g).values])
+        y = y[np.isfinite(y).all(axis=1)]
+        m = y.mean(0) if len(y) else np.full(1 + len(days), np.nan)
+        s = y.std(0, ddof=1) / np.sqrt(len(y)) if len(y) > 1 else 0 * m
+        ax.errorbar(np.arange(1 + len(days)), m, yerr=s, fmt="o-", ms=3, capsize=2,
+                    color=colours[g], label=g)
+    ax.set_xticks(range(1 + len(days)))
+    ax.set_xticklabels(["base"] + [_days(d) for d in days])
+    ax.set_xlabel("days after the exposure")
+    ax.set_ylabel("freezing (%)")
+    ax.set_ylim(0, 100)
+    ax.legend(fontsize=6)
+    ax.set_title("recall after the exposure", loc="left")
+    ax = axes[2]
+    timings = [g for g in TIMINGS if g in present]
+    width = 0.8 / max(len(days), 1)
+    for j, day in enumerate(days):
+        r = data.recall.sel(recall_day=day)
+        sal = stats.mean(core.values(r, SALINE)) if SALINE in present else np.nan
+        for k, g in enumerate(timings):
+            m, s = stats.mean_sem(core.values(r, g))
+            ax.bar(k + (j - (len(days) - 1) / 2) * width, m - sal, width, yerr=s,
+                   color=colours[g], alpha=0.35 + 0.65 * (j + 1) / len(days),
+                   label=_days(day) if k == 0 else None, capsize=1.5)
+    ax.axhline(0, color="k", lw=0.6)
+    ax.set_xticks(range(len(timings)))
+    ax.set_xticklabels([core.SHORT.get(g, g) for g in timings], rotation=25, ha="right")
+    ax.set_ylabel("recall - saline's (points)")
+    ax.legend(fontsize=6, title="after exposure", title_fontsize=6)
+    ax.set_title("by timing (bars: 1, 7, 28 d)", loc="left")
+    fig.suptitle(TITLE, fontsize=8)
+    return fig

@@ -49,6 +49,12 @@ def entry(module, data: xr.Dataset | None) -> str:
         lines += [f"- {c['status']} {c['pattern']}: {c['measured']} (target {c['target']})"
                   + (f" [{c['test']}, Holm p={c['p_holm']:.3g}]" if c.get("p_holm") is not None
                      else "") for c in checks]
+        predicted = json.loads(data.attrs.get("predictions_json", "[]"))
+        if predicted:
+            lines += ["", "Predictions (no targets):"]
+            lines += [f"- {q['comparison']}: {q['measured']}"
+                      + (f" [{q['test']}, Holm p={q['p_holm']:.3g}]" if q.get("p_holm") is not None
+                         else "") for q in predicted]
     lines.append("")
     return "\n".join(lines)
 
