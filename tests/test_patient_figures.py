@@ -1,14 +1,17 @@
-"""The checks of the phenotype and clinical-trial figures on figure data made to order.
+"""The checks of the phenotype and clinical-trial figures, and the predictions of
+the exposure-timing and course-length figures, on figure data made to order.
 
 No simulation: each figure's analysed data (group x subject measures) is
 built by hand, once where the targets hold and once where they do not, and
-the checks must say PASS and FAIL accordingly.
+the checks must say PASS and FAIL accordingly; a prediction must report the
+comparison the data hold.
 """
 
 import numpy as np
 import xarray as xr
 
-from experiments.figures import core, fig_clinical_trial, fig_phenotypes
+from experiments.figures import (core, fig_clinical_trial, fig_course_length,
+                                 fig_exposure_timing, fig_phenotypes)
 
 RNG = np.random.default_rng(3)
 N = 16
@@ -58,8 +61,9 @@ def test_phenotype_checks_pass_where_the_targets_hold_and_fail_where_not():
     assert flat[-1] == "FAIL"
 
 
-def _trial_data(ket_responders: int, sal_responders: int, ket_lost: int, sal_lost: int):
-    labels = [fig_clinical_trial.SALINE, fig_clinical_trial.DRUG]
+def _trial_data(ket_responders: int, sal_responders: int, ket_lost: int, sal_lost: int,
+                labels=(fig_clinical_trial.SALINE, fig_clinical_trial.DRUG)):
+    labels = list(labels)
     days = np.array([1.0, 7.0, 14.0, 28.0, 56.0])
     base = np.full((2, N), 60.0)
     follow = np.full((2, N, len(days)), 60.0)
@@ -77,7 +81,8 @@ def _trial_data(ket_responders: int, sal_responders: int, ket_lost: int, sal_los
     return xr.Dataset({"responder": (("group", "subject"), resp),
                        "time_to_loss_days": (("group", "subject"), t),
                        "loss_event": (("group", "subject"), e.astype(float))},
-                      coords={"group": labels}, attrs={"design": "between"})
+                      coords={"group": labels, "follow_up_day": days},
+                      attrs={"design": "between"})
 
 
 def test_clinical_trial_checks_pass_where_the_targets_hold_and_fail_where_not():
@@ -128,3 +133,59 @@ def test_dissociation_checks_follow_the_proxy():
         _probe_data({0.0: 0.0, 0.5: 0.3, 1.0: 0.6}, back=False), "between")
     backs = [c for c in core.finalize(lasting) if "back 2 h" in c.pattern]
     assert [c.status for c in backs] == ["FAIL", "FAIL"]
+
+
+def _predicted(module, data):
+    return core.finalize_predictions(module.predictions(data))
+
+
+def test_course_length_predictions_count_responders_and_who_still_responds():
+    # the longer course: 14 responders, 2 of them lose it at 14 days; the shorter: 6, all lose it
+    data = _trial_data(14, 6, 2, 6, labels=(fig_course_length.SIX, fig_course_length.TWELVE))
+    assert fig_course_length.checks(data) == []
+    fractions, survival = _predicted(fig_course_length, data)
+    assert fractions.line().startswith("PREDICTION  responders, ketamine x12 vs ketamine x6")
+    assert fractions.measured == "14/16 vs 6/16" and fractions.p < 0.05
+    assert fractions.p_adjusted >= fractions.p
+    assert "median not reached vs 14 d" in survival.measured
+    assert "1 d 14/6; 7 d 14/6; 14 d 12/0; 28 d 12/0; 56 d 12/0" in survival.measured
+    assert survival.p < 0.05 and "losses on ketamine x12 -" in survival.effect
+    # equal courses: nothing to tell them apart
+    same = _predicted(fig_course_length, _trial_data(8, 8, 4, 4, labels=(
+        fig_course_length.SIX, fig_course_length.TWELVE)))
+    assert [round(q.p, 6) for q in same] == [1.0, 1.0]
+
+
+def _timing_data(recall_by_group: dict[str, float]):
+    labels = [g.label for g in fig_exposure_timing.groups(quick=True)]
+    days = np.array([1.0, 7.0, 28.0])
+    recall = np.stack([np.stack([_noisy(recall_by_group[g] + d / 7) for d in days], axis=-1)
+                       for g in labels])
+    return xr.Dataset({"recall": (("group", "subject", "recall_day"), recall)},
+                      coords={"group": labels, "recall_day": days}, attrs={"design": "between"})
+
+
+def _points(prediction) -> float:
+    """The difference a prediction reports, '(+12.3 points)'."""
+    import re
+
+    return float(re.search(r"\(([-+][0-9.]+) points\)", prediction.measured).group(1))
+
+
+def test_exposure_timing_predictions_compare_every_timing_with_saline_and_the_reference():
+    recall = {"saline": 50.0, "infusion during exposure": 48.0, "exposure 2 h after": 40.0,
+              "exposure 1 d after": 30.0, "exposure 6 d after": 49.0}
+    data = _timing_data(recall)
+    assert fig_exposure_timing.checks(data) == []
+    predicted = _predicted(fig_exposure_timing, data)
+    timings = len(fig_exposure_timing.TIMINGS)
+    # each timing vs saline, each other timing vs the reference, at 3 recall tests
+    assert len(predicted) == 3 * (timings + timings - 1)
+    by_name = {q.comparison: q for q in predicted}
+    one_day = by_name["recall 7 d after the exposure, exposure 1 d after vs saline"]
+    assert one_day.p_adjusted < 0.05 and -24 < _points(one_day) < -16
+    during = by_name["recall 28 d after the exposure, infusion during exposure vs exposure 1 d after"]
+    assert during.p_adjusted < 0.05 and 14 < _points(during) < 22
+    late = by_name["recall 1 d after the exposure, exposure 6 d after vs saline"]
+    assert late.p_adjusted > 0.05
+    assert all(q.p_adjusted >= q.p for q in predicted)
