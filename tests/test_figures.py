@@ -188,3 +188,26 @@ def test_patient_figures_check_their_targets(quick_all, name, targets):
         # each probe course is relative to its pre-infusion probe
         first = data.probe_rate_index.isel(probe_minutes=0).values
         assert np.isfinite(first).any() and np.allclose(first[np.isfinite(first)], 1.0)
+
+
+PREDICTION = re.compile(r"^PREDICTION  .+: .+ \[.+\]$")
+
+
+@pytest.mark.parametrize("name", ["exposure_timing", "course_length"])
+def test_prediction_figures_print_and_keep_their_comparisons(quick_all, tmp_path, name):
+    """A prediction figure prints its comparisons (no targets), stores them with the
+    figure data, and its gallery entry lists them apart from the checks."""
+    lines = _blocks(quick_all["proc"].stdout)[name]
+    predicted = [ln for ln in lines if ln.startswith("PREDICTION")]
+    assert predicted and all(PREDICTION.match(ln) for ln in predicted), lines
+    with xr.open_dataset(quick_all["results"] / "figures" / f"{name}.nc",
+                         engine="h5netcdf") as ds:
+        data = ds.load()
+    stored = json.loads(data.attrs["predictions_json"])
+    assert [f"PREDICTION  {q['comparison']}: {q['measured']}" for q in stored] == \
+        [ln.split(" [")[0] for ln in predicted]
+    # no targets: the only check is that every run was valid
+    assert len(json.loads(data.attrs["checks_json"])) == 1
+    text = gallery.entry(by_name()[name], data)
+    assert text.index("Predictions (no targets):") > text.index("PASS every run valid")
+    assert all(f"- {q['comparison']}: " in text for q in stored)

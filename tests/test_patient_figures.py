@@ -10,8 +10,13 @@ comparison the data hold.
 import numpy as np
 import xarray as xr
 
-from experiments.figures import (core, fig_clinical_trial, fig_course_length,
-                                 fig_exposure_timing, fig_phenotypes)
+from experiments.figures import (
+    core,
+    fig_clinical_trial,
+    fig_course_length,
+    fig_exposure_timing,
+    fig_phenotypes,
+)
 
 RNG = np.random.default_rng(3)
 N = 16

@@ -121,6 +121,10 @@ class Group:
         return list(self.overrides) + list(extra) + [f"simulation.seed={seed}"]
 
 
+def _json_number(x: float) -> float | None:
+    return None if not np.isfinite(x) else float(x)
+
+
 @dataclass
 class Check:
     """One expected pattern, measured.
@@ -170,9 +174,7 @@ class Check:
         return f"{self.status}  {self.pattern}: {self.measured} (target {self.target}){tail}"
 
     def as_dict(self) -> dict:
-        def num(x):
-            return None if not np.isfinite(x) else float(x)
-
+        num = _json_number
         return {"status": self.status, "pattern": self.pattern, "citation": self.citation,
                 "measured": self.measured, "target": self.target, "test": self.test,
                 "p": num(self.p), "p_holm": num(self.p_adjusted), "effect": self.effect,
@@ -211,9 +213,7 @@ class Prediction:
         return f"PREDICTION  {self.comparison}: {self.measured}{tail}"
 
     def as_dict(self) -> dict:
-        def num(x):
-            return None if not np.isfinite(x) else float(x)
-
+        num = _json_number
         return {"comparison": self.comparison, "measured": self.measured, "test": self.test,
                 "p": num(self.p), "p_holm": num(self.p_adjusted), "effect": self.effect,
                 "n": self.n}

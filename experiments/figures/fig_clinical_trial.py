@@ -319,11 +319,35 @@ def course_panel(ax, data: xr.Dataset, arms: list[str], treatment_tick: str, tit
     ax.set_title(title, loc="left")
 
 
+def responder_bars(ax, data: xr.Dataset, arms: list[str]) -> None:
+    """Each arm's responder percentage, with k/n above its bar."""
+    for j, g in enumerate(arms):
+        r = stats.clean(core.values(data.responder, g))
+        frac = 100 * r.mean() if len(r) else np.nan
+        ax.bar(j, frac, color=core.colour(g), alpha=0.8)
+        ax.text(j, (0 if np.isnan(frac) else frac) + 2, f"{int(r.sum())}/{len(r)}",
+                ha="center", fontsize=6)
+
+
+def survival_panel(ax, data: xr.Dataset, arms: list[str], dotted=()) -> None:
+    """Kaplan-Meier curves of each arm's responders, to the last follow-up."""
+    last_day = data.follow_up_day.values[-1]
+    for g in arms:
+        t, e = responders_of(data, g)
+        if not len(t):
+            continue
+        et, surv = clinical.kaplan_meier(t, e)
+        ax.step(np.concatenate([[0.0], et, [last_day]]),
+                np.concatenate([[1.0], surv, [surv[-1] if len(surv) else 1.0]]),
+                where="post", color=core.colour(g), label=g, ls=":" if g in dotted else "-")
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("still responding")
+
+
 def plot(data: xr.Dataset):
     plt = core.use_style()
     fig, axes = plt.subplots(1, 5, figsize=(12.5, 2.7),
                              gridspec_kw={"width_ratios": [1.4, 1.8, 1.3, 1.4, 1.4]})
-    days = data.follow_up_day.values
     present = data.group.values.tolist()
     trial = [g for g in (SALINE, DRUG) if g in present]
     exposure = [g for g in (EXPOSURE_SALINE, EXPOSURE_DRUG) if g in present]
@@ -331,12 +355,7 @@ def plot(data: xr.Dataset):
     course_panel(axes[1], data, exposure, "E", "with exposure therapy (E): a prediction")
     arms = trial + exposure
     ax = axes[2]
-    for j, g in enumerate(arms):
-        r = stats.clean(core.values(data.responder, g))
-        frac = 100 * r.mean() if len(r) else np.nan
-        ax.bar(j, frac, color=core.colour(g), alpha=0.8)
-        ax.text(j, (0 if np.isnan(frac) else frac) + 2, f"{int(r.sum())}/{len(r)}",
-                ha="center", fontsize=6)
+    responder_bars(ax, data, arms)
     for j, g in enumerate(arms):
         if g in (SALINE, DRUG):
             ax.plot([j - 0.3, j + 0.3], [100 * TRIAL_RESPONDERS[g == SALINE]] * 2, "k--", lw=0.8)
@@ -346,19 +365,9 @@ def plot(data: xr.Dataset):
     ax.set_ylabel("responders (%)")
     ax.set_title("responders (-- trial)", loc="left")
     ax = axes[3]
-    for g in arms:
-        t, e = responders_of(data, g)
-        if not len(t):
-            continue
-        et, surv = clinical.kaplan_meier(t, e)
-        xs = np.concatenate([[0.0], et, [days[-1]]])
-        ys = np.concatenate([[1.0], surv, [surv[-1] if len(surv) else 1.0]])
-        ax.step(xs, ys, where="post", color=core.colour(g), label=g,
-                ls=":" if g in exposure else "-")
+    survival_panel(ax, data, arms, dotted=exposure)
     ax.axvline(TRIAL_MEDIAN_DAYS, color="k", ls="--", lw=0.8)
-    ax.set_ylim(0, 1.05)
     ax.set_xlabel("days after the end of treatment")
-    ax.set_ylabel("still responding")
     ax.set_title("Kaplan-Meier (-- 27.5 d)", loc="left")
     ax = axes[4]
     if "probe_rate_index" in data:

@@ -132,30 +132,15 @@ def plot(data: xr.Dataset):
     fig_clinical_trial.course_panel(axes[0], data, arms, "A",
                                     "baseline, assessments (A), follow-ups")
     ax = axes[1]
-    for j, g in enumerate(arms):
-        r = stats.clean(core.values(data.responder, g))
-        frac = 100 * r.mean() if len(r) else np.nan
-        ax.bar(j, frac, color=core.colour(g), alpha=0.8)
-        ax.text(j, (0 if np.isnan(frac) else frac) + 2, f"{int(r.sum())}/{len(r)}",
-                ha="center", fontsize=6)
+    fig_clinical_trial.responder_bars(ax, data, arms)
     ax.set_xticks(range(len(arms)))
     ax.set_xticklabels(arms, fontsize=6)
     ax.set_ylim(0, 105)
     ax.set_ylabel("responders (%)")
     ax.set_title("responders", loc="left")
     ax = axes[2]
-    days = data.follow_up_day.values
-    for g in arms:
-        t, e = fig_clinical_trial.responders_of(data, g)
-        if not len(t):
-            continue
-        et, surv = clinical.kaplan_meier(t, e)
-        ax.step(np.concatenate([[0.0], et, [days[-1]]]),
-                np.concatenate([[1.0], surv, [surv[-1] if len(surv) else 1.0]]),
-                where="post", color=core.colour(g), label=g)
-    ax.set_ylim(0, 1.05)
+    fig_clinical_trial.survival_panel(ax, data, arms)
     ax.set_xlabel("days after the last infusion")
-    ax.set_ylabel("still responding")
     ax.legend(fontsize=6)
     ax.set_title("Kaplan-Meier, responders", loc="left")
     fig.suptitle(TITLE, fontsize=8)
