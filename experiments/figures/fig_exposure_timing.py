@@ -130,6 +130,11 @@ def checks(data: xr.Dataset) -> list[core.Check]:
     return []
 
 
+def _shade(test: int, n_tests: int) -> float:
+    """Later recall tests drawn darker."""
+    return 0.35 + 0.65 * (test + 1) / n_tests
+
+
 def plot(data: xr.Dataset):
     plt = core.use_style()
     fig, axes = plt.subplots(1, 3, figsize=(11.0, 3.0),
@@ -155,7 +160,7 @@ def plot(data: xr.Dataset):
     ax.set_xlabel("days after the exposure")
     ax.set_ylabel("freezing (%)")
     ax.set_ylim(0, 100)
-    ax.legend(fontsize=6)
+    ax.legend(fontsize=6, loc="lower right")
     ax.set_title("recall after the exposure", loc="left")
     ax = axes[2]
     timings = [g for g in TIMINGS if g in present]
@@ -166,8 +171,9 @@ def plot(data: xr.Dataset):
         for k, g in enumerate(timings):
             m, s = stats.mean_sem(core.values(r, g))
             ax.bar(k + (j - (len(days) - 1) / 2) * width, m - sal, width, yerr=s,
-                   color=colours[g], alpha=0.35 + 0.65 * (j + 1) / len(days),
-                   label=_days(day) if k == 0 else None, capsize=1.5)
+                   color=colours[g], alpha=_shade(j, len(days)), capsize=1.5)
+        # the legend's swatches: each test's shade, in grey
+        ax.bar(0, 0, 0, color="#404040", alpha=_shade(j, len(days)), label=_days(day))
     ax.axhline(0, color="k", lw=0.6)
     ax.set_xticks(range(len(timings)))
     ax.set_xticklabels([core.SHORT.get(g, g) for g in timings], rotation=25, ha="right")
