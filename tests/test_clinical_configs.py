@@ -209,26 +209,33 @@ def test_exposure_timing_groups_place_the_infusion_before_the_exposure(compose):
     assert seen == pytest.approx(expected, abs=1e-4)
 
 
-def test_course_length_twelve_infusions_keep_the_trials_assessments_and_follow_ups(compose):
+def test_course_length_twelve_infusions_with_the_trials_assessments_or_weekly_visits(compose):
     from experiments.figures import fig_clinical_trial
     from experiments.figures import fig_course_length as fig
 
-    courses = {}
+    courses, assessed = {}, {}
     for group in fig.groups(quick=False):
         cfg = compose(group.overrides)
         starts = build_schedule(cfg.protocol).session_abs_h
         infusions = np.array(administration_times_h(cfg.pharmacology, starts))
         ds = session_table(cfg)
         courses[group.label] = infusions
-        primary = fig.PRIMARY_OUTCOME
-        assert cfg.protocol.sessions[primary].phase == "recall"
+        primary = [s.phase for s in cfg.protocol.sessions].index("recall")
         assert starts[primary] - (infusions.max() + INFUSION_H) == pytest.approx(HOURS_PER_DAY,
                                                                                  abs=1e-4)
         np.testing.assert_allclose(fig_clinical_trial.follow_up_days(ds), [1, 7, 14, 28, 56],
                                    atol=1e-4)
-        assert len(fig_clinical_trial.treatment_sessions(ds)) == 2
+        # every assessment during the course a day after an infusion
+        visits = fig_clinical_trial.treatment_sessions(ds)
+        after = starts[visits][:, None] - (infusions[None, :] + INFUSION_H)
+        np.testing.assert_allclose(np.min(np.where(after > 0, after, np.inf), axis=1),
+                                   HOURS_PER_DAY, atol=1e-4)
+        assessed[group.label] = [int(np.argmin(np.where(a > 0, a, np.inf))) + 1 for a in after]
     six, twelve = courses[fig.SIX], courses[fig.TWELVE]
     assert (len(six), len(twelve)) == (6, 12)
+    np.testing.assert_allclose(courses[fig.TWELVE_VISITS], twelve)
     # the same Monday-Wednesday-Friday weeks, two more of them
     np.testing.assert_allclose(twelve[:6], six)
     np.testing.assert_allclose(np.diff(twelve), [48, 48, 72] * 3 + [48, 48])
+    # the trial's assessments after infusions 1 and 3; weekly visits add one after 6 and 9
+    assert assessed == {fig.SIX: [1, 3], fig.TWELVE: [1, 3], fig.TWELVE_VISITS: [1, 3, 6, 9]}

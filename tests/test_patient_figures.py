@@ -8,8 +8,10 @@ comparison the data hold.
 """
 
 import numpy as np
+import pytest
 import xarray as xr
 
+from experiments.analysis import statistics as stats
 from experiments.figures import (
     core,
     fig_clinical_trial,
@@ -151,7 +153,9 @@ def test_course_length_predictions_count_responders_and_who_still_responds():
     fractions, survival = _predicted(fig_course_length, data)
     assert fractions.line().startswith("PREDICTION  responders, ketamine x12 vs ketamine x6")
     assert fractions.measured == "14/16 vs 6/16" and fractions.p < 0.05
-    assert fractions.p_adjusted >= fractions.p
+    # without the weekly-visit course only this pair is compared: a Holm family of two
+    np.testing.assert_allclose([fractions.p_adjusted, survival.p_adjusted],
+                               stats.holm([fractions.p, survival.p]))
     assert "median not reached vs 14 d" in survival.measured
     assert "1 d 14/6; 7 d 14/6; 14 d 12/0; 28 d 12/0; 56 d 12/0" in survival.measured
     assert survival.p < 0.05 and "losses on ketamine x12 -" in survival.effect
@@ -159,13 +163,22 @@ def test_course_length_predictions_count_responders_and_who_still_responds():
     same = _predicted(fig_course_length, _trial_data(8, 8, 4, 4, labels=(
         fig_course_length.SIX, fig_course_length.TWELVE)))
     assert [round(q.p, 6) for q in same] == [1.0, 1.0]
+    # with the weekly-visit course: every pair, in order
+    visits = _trial_data(0, 16, 0, 0, labels=(fig_course_length.TWELVE_VISITS, "unused"))
+    three = xr.concat([data, visits.isel(group=[0])], dim="group")
+    predicted = _predicted(fig_course_length, three)
+    assert [q.comparison.split(", ", 1)[1] for q in predicted[::2]] == [
+        "ketamine x12 vs ketamine x6", "ketamine x12, weekly visits vs ketamine x6",
+        "ketamine x12, weekly visits vs ketamine x12"]
+    assert predicted[2].measured == "16/16 vs 6/16" and predicted[4].measured == "16/16 vs 14/16"
 
 
 def _timing_data(recall_by_group: dict[str, float]):
     labels = [g.label for g in fig_exposure_timing.groups(quick=True)]
     days = np.array([1.0, 7.0, 28.0])
-    recall = np.stack([np.stack([_noisy(recall_by_group[g] + d / 7) for d in days], axis=-1)
-                       for g in labels])
+    rng = np.random.default_rng(11)  # its own draws: the same data whatever ran before
+    recall = np.stack([np.stack([recall_by_group[g] + d / 7 + 3.0 * rng.standard_normal(N)
+                                 for d in days], axis=-1) for g in labels])
     return xr.Dataset({"recall": (("group", "subject", "recall_day"), recall)},
                       coords={"group": labels, "recall_day": days}, attrs={"design": "between"})
 
@@ -193,4 +206,6 @@ def test_exposure_timing_predictions_compare_every_timing_with_saline_and_the_re
     assert during.p_adjusted < 0.05 and 14 < _points(during) < 22
     late = by_name["recall 1 d after the exposure, exposure 6 d after vs saline"]
     assert late.p_adjusted > 0.05
-    assert all(q.p_adjusted >= q.p for q in predicted)
+    # one Holm family of all of them: the smallest p is multiplied by their number
+    smallest = min(predicted, key=lambda q: q.p)
+    assert smallest.p_adjusted == pytest.approx(min(1.0, len(predicted) * smallest.p))

@@ -53,6 +53,7 @@ COLOURS = {
     "exposure + ketamine x6": "#4393c3",
     "exposure + saline x6": "#969696",
     "ketamine x12": "#053061",
+    "ketamine x12, weekly visits": "#1b7837",
     "infusion during exposure": "#b2182b",
     "exposure 2 h after": "#f4a582",
     "exposure 1 d after": "#2166ac",
@@ -95,6 +96,7 @@ SHORT = {
     "no reinstatement shocks": "no shocks", "ABC renewal (test in C)": "ABC",
     "infusion during exposure": "during", "exposure 2 h after": "2 h after",
     "exposure 1 d after": "1 d after", "exposure 6 d after": "6 d after",
+    "ketamine x12, weekly visits": "x12, weekly visits",
 }
 PHASE_SHORT = {"habituation": "hab.", "conditioning": "cond.", "extinction": "extinction",
                "recall": "recall", "renewal": "renewal", "reinstatement": "rein."}

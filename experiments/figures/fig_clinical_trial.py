@@ -296,19 +296,28 @@ def responders_of(data: xr.Dataset, group: str):
 
 
 def course_panel(ax, data: xr.Dataset, arms: list[str], treatment_tick: str, title: str):
-    """Baseline, the treatment-period sessions and the follow-ups of some arms."""
+    """Baseline, the treatment-period sessions and the follow-ups of some arms; an
+    arm with fewer treatment sessions than another leaves their places empty, so
+    that the follow-ups line up."""
     days = data.follow_up_day.values
-    n_treatment = 0
+
+    def course(g):
+        return np.column_stack([core.values(data.baseline, g), data.treatment.sel(group=g).values,
+                                data.follow_up.sel(group=g).values])
+
+    # the treatment sessions of the longest of these arms (the rest is NaN padding)
+    used = np.flatnonzero(np.any([np.isfinite(course(g)).any(axis=0) for g in arms], axis=0)) \
+        if arms else np.arange(1 + len(days))
     for g in arms:
-        y = np.column_stack([core.values(data.baseline, g), data.treatment.sel(group=g).values,
-                             data.follow_up.sel(group=g).values])
-        y = y[:, np.isfinite(y).any(axis=0)]  # this arm's own treatment sessions
-        n_treatment = y.shape[1] - 1 - len(days)
+        y = course(g)[:, used]
+        own = np.isfinite(y).any(axis=0)
+        y = y[:, own]
         m = np.nanmean(y, 0)
         n = np.maximum(np.isfinite(y).sum(0), 1)
         s = np.nanstd(y, 0, ddof=1) / np.sqrt(n) if y.shape[0] > 1 else 0 * m
-        ax.errorbar(np.arange(y.shape[1]), m, yerr=np.nan_to_num(s), fmt="o-", ms=3,
+        ax.errorbar(np.flatnonzero(own), m, yerr=np.nan_to_num(s), fmt="o-", ms=3,
                     capsize=2, color=core.colour(g), label=g)
+    n_treatment = len(used) - 1 - len(days)
     ticks = (["base"] + [f"{treatment_tick}{k}" for k in range(1, n_treatment + 1)]
              + [f"{d:.0f} d" for d in days])
     ax.set_xticks(range(len(ticks)))

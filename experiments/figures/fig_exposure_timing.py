@@ -79,6 +79,19 @@ def recall_days(ds: xr.Dataset) -> np.ndarray:
     return (ds.session_time_h.values[recall] - end_h) / 24.0
 
 
+def infusion_to_exposure_h(ds: xr.Dataset) -> float:
+    """Hours from the end of the run's infusion to the start of its exposure (NaN
+    without a dose), read from the run's own config."""
+    doses = yaml_text.load(ds.attrs["config_yaml"])["pharmacology"]["doses"]
+    if not doses:
+        return float("nan")
+    (dose,) = doses
+    if int(dose["session"]) != EXPOSURE:
+        raise ValueError(f"{NAME}: the infusion's offset must count from the exposure session "
+                         f"(session {EXPOSURE}), not session {dose['session']}")
+    return -float(dose["offset_h"]) - float(dose["infusion_min"]) / 60.0
+
+
 def analyse(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
     firsts = [v[0] for v in data.values() if v]
     days = recall_days(firsts[0])
@@ -95,7 +108,7 @@ def analyse(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
     for v in ("baseline", "exposure_first", "exposure_last", "recall"):
         out[v].attrs["units"] = "%"
     out["infusion_to_exposure_h"] = ("group", [
-        np.nan if g == SALINE else -TIMINGS[g] - fig_clinical_trial.INFUSION_MIN / 60.0
+        infusion_to_exposure_h(data[g][0]) if data.get(g) else np.nan
         for g in out.group.values.tolist()], {
         "units": "h", "long_name": "from the end of the infusion to the start of the exposure "
                                    "(negative: the exposure starts during the infusion)"})
