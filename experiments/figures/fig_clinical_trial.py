@@ -219,25 +219,34 @@ def experiment_of(runs: list[xr.Dataset]) -> str:
     return str(yaml_text.load(runs[0].attrs["config_yaml"])["name"]) if runs else ""
 
 
-def trial_freezing(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
+def design_prefix(label: str, runs: list[xr.Dataset]) -> str:
+    """The figure's two designs: the trial's arms and the exposure-paired arms."""
+    return {EXPERIMENT: "", EXPOSURE_EXPERIMENT: "exposure"}[experiment_of(runs)]
+
+
+def trial_freezing(data: dict[str, list[xr.Dataset]], prefix_of=design_prefix) -> xr.Dataset:
     """Freezing per trial, one variable per design (their protocols differ):
-    ``freezing`` for the trial arms, ``exposure_freezing`` (dimension
-    ``exposure_trial``) for the exposure-paired arms."""
+    ``freezing`` for the arms whose ``prefix_of(label, runs)`` is "", and
+    ``<prefix>_freezing`` (dimension ``<prefix>_trial``) for the others (here
+    ``exposure_freezing`` for the exposure-paired arms)."""
+    designs: dict[str, dict] = {}
+    for label, runs in data.items():
+        if runs:
+            designs.setdefault(prefix_of(label, runs), {})[label] = runs
     parts = []
-    for experiment, name, dim in ((EXPERIMENT, "freezing", "trial"),
-                                  (EXPOSURE_EXPERIMENT, "exposure_freezing", "exposure_trial")):
-        arms = {k: v for k, v in data.items() if experiment_of(v) == experiment}
-        if not arms:
-            continue
+    for prefix, arms in designs.items():
         da = core.stack_trials(arms)
-        if dim != "trial":
+        if prefix:
+            dim = f"{prefix}_trial"
             da = da.rename({"trial": dim, "phase": f"{dim}_phase",
                             "session_of_trial": f"{dim}_session", "context": f"{dim}_context"})
-        parts.append(da.rename(name))
+        parts.append(da.rename(f"{prefix}_freezing" if prefix else "freezing"))
     return xr.merge(parts, join="outer", compat="no_conflicts", combine_attrs="drop")
 
 
-def analyse(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
+def analyse(data: dict[str, list[xr.Dataset]], prefix_of=design_prefix) -> xr.Dataset:
+    """The figure's data; ``prefix_of`` tells the arms' designs apart
+    (:func:`trial_freezing`)."""
     probes = analyse_probes(data)
     data = {k: v for k, v in data.items() if k not in PROBES}
     firsts = [v[0] for v in data.values() if v]
@@ -253,7 +262,7 @@ def analyse(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
         v = np.array([metrics.session_value(ds, int(k)) for k in treatment_sessions(ds)])
         return np.concatenate([v, np.full(n_treatment - len(v), np.nan)])
 
-    out = trial_freezing(data)
+    out = trial_freezing(data, prefix_of)
     out["seed"] = core.seeds_of(data)
     out["baseline"] = core.per_subject(
         data, lambda d: metrics.session_value(d, BASELINE))

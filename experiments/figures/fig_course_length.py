@@ -99,7 +99,9 @@ def n_seeds(quick: bool) -> int:
 
 
 def analyse(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
-    return fig_clinical_trial.analyse(data)
+    # the weekly visits add trials: their freezing per trial is kept on its own axis
+    return fig_clinical_trial.analyse(
+        data, prefix_of=lambda label, runs: "visits" if label == TWELVE_VISITS else "")
 
 
 def _days(x: float) -> str:
