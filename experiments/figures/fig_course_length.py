@@ -36,8 +36,9 @@ CITATION = ("docs/experiments.md, section 9 (predictions); Feder et al. 2021 Am 
             "(six infusions over two weeks)")
 SUMMARY = ("Chronic-stress virtual patients with per-subject heterogeneity, in the design of "
            "the virtual trial: six 0.5 mg/kg i.v. infusions over two weeks or twelve over four, "
-           "with the trial's assessments only or with a visit in each added week; responders by >= 30% below each patient's own baseline and "
-           "Kaplan-Meier time to loss of response. A prediction without targets.")
+           "with the trial's assessments only or with a visit in each added week; responders "
+           "by >= 30% below each patient's own baseline and Kaplan-Meier time to loss of "
+           "response. A prediction without targets.")
 DESIGN = BETWEEN  # different patients per course, as a trial would randomise them
 
 EXPERIMENT = fig_clinical_trial.EXPERIMENT

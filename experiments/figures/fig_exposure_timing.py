@@ -22,7 +22,7 @@ import xarray as xr
 from experiments.analysis import metrics
 from experiments.analysis import statistics as stats
 from experiments.analysis.design import BETWEEN
-from experiments.figures import core, fig_clinical_trial, fig_cohort, fig_control
+from experiments.figures import core, fig_clinical_trial, fig_cohort
 from experiments.figures.core import Group
 from experiments.io import yaml_text
 
@@ -46,19 +46,11 @@ TIMINGS = {"infusion during exposure": 0.0, "exposure 2 h after": -2.66667,
 # the rodent timing (docs/experiments.md, section 3) and the experiment's default
 REFERENCE = "exposure 1 d after"
 BASELINE, EXPOSURE = 2, 3   # session indices
-RECALL_PHASE = "recall"
-
-
-def sessions(quick: bool) -> list[str]:
-    if not quick:
-        return []
-    return ([core.sessions_override(fig_clinical_trial.quick_sessions(EXPERIMENT))]
-            + list(fig_control.QUICK[1:]))
 
 
 def groups(quick: bool) -> list[Group]:
     base = [f"experiment={EXPERIMENT}", f"phenotype={fig_clinical_trial.PATIENT_PHENOTYPE}"]
-    base += sessions(quick)
+    base += fig_clinical_trial.sessions(quick, EXPERIMENT)
     arms = {SALINE: base + ["pharmacology.doses=[]"]}
     arms.update({lab: base + [f"pharmacology.doses.0.offset_h={h}"]
                  for lab, h in TIMINGS.items()})
@@ -68,15 +60,6 @@ def groups(quick: bool) -> list[Group]:
 
 def n_seeds(quick: bool) -> int:
     return 2 if quick else 8
-
-
-def recall_days(ds: xr.Dataset) -> np.ndarray:
-    """Days from the end of the exposure session to each recall test."""
-    cfg_sessions = yaml_text.load(ds.attrs["config_yaml"])["protocol"]["sessions"]
-    end_h = (float(ds.session_time_h.values[EXPOSURE])
-             + float(cfg_sessions[EXPOSURE]["real_duration_min"]) / 60.0)
-    recall = np.flatnonzero(ds.session_phase.values.astype(str) == RECALL_PHASE)
-    return (ds.session_time_h.values[recall] - end_h) / 24.0
 
 
 def infusion_to_exposure_h(ds: xr.Dataset) -> float:
@@ -94,7 +77,8 @@ def infusion_to_exposure_h(ds: xr.Dataset) -> float:
 
 def analyse(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
     firsts = [v[0] for v in data.values() if v]
-    days = recall_days(firsts[0])
+    # the exposure is the treatment: the trial figure's follow-up days count from its end
+    days = fig_clinical_trial.follow_up_days(firsts[0])
     out = xr.Dataset({"freezing": core.stack_trials(data)})
     out["seed"] = core.seeds_of(data)
     out["baseline"] = core.per_subject(data, lambda d: metrics.session_value(d, BASELINE))
@@ -103,7 +87,7 @@ def analyse(data: dict[str, list[xr.Dataset]]) -> xr.Dataset:
     out["exposure_last"] = core.per_subject(
         data, lambda d: metrics.session_value(d, EXPOSURE, "last"))
     out["recall"] = core.per_subject_vector(
-        data, lambda d: fig_clinical_trial.session_means(d, RECALL_PHASE), "recall_day",
+        data, lambda d: fig_clinical_trial.session_means(d, fig_clinical_trial.FOLLOW_UP_PHASE), "recall_day",
         np.round(days, 3))
     for v in ("baseline", "exposure_first", "exposure_last", "recall"):
         out[v].attrs["units"] = "%"
