@@ -239,3 +239,32 @@ def test_course_length_twelve_infusions_with_the_trials_assessments_or_weekly_vi
     np.testing.assert_allclose(np.diff(twelve), [48, 48, 72] * 3 + [48, 48])
     # the trial's assessments after infusions 1 and 3; weekly visits add one after 6 and 9
     assert assessed == {fig.SIX: [1, 3], fig.TWELVE: [1, 3], fig.TWELVE_VISITS: [1, 3, 6, 9]}
+
+
+def test_phenotype_course_gives_each_phenotype_the_trial_with_and_without_its_infusions(compose):
+    from experiments.figures import fig_clinical_trial
+    from experiments.figures import fig_phenotype_course as fig
+
+    trial = {g.label: g for g in fig_clinical_trial.groups(quick=False)}
+    seen = set()
+    for group in fig.groups(quick=False):
+        cfg = compose(group.overrides)
+        phenotype = cfg.phenotype.name
+        assert cfg.name == fig.EXPERIMENT
+        assert group.label == fig.label(phenotype, fig.DRUG if cfg.pharmacology.doses else
+                                        fig.SALINE)
+        seen.add(group.label)
+        schedule = build_schedule(cfg.protocol)
+        if cfg.pharmacology.doses:
+            assert_six_infusion_course(cfg, schedule)
+        else:
+            assert administration_times_h(cfg.pharmacology, schedule.session_abs_h) == []
+        np.testing.assert_allclose(fig_clinical_trial.follow_up_days(session_table(cfg)),
+                                   [1, 7, 14, 28, 56], atol=1e-4)
+        if phenotype == fig_clinical_trial.PATIENT_PHENOTYPE:
+            # the stress arms are the trial figure's arms, patient for patient
+            same = trial[fig_clinical_trial.DRUG if cfg.pharmacology.doses
+                         else fig_clinical_trial.SALINE]
+            assert group.overrides == same.overrides
+            assert group.subject_overrides(10000) == same.subject_overrides(10000)
+    assert seen == {fig.label(p, arm) for p in fig.PHENOTYPES for arm in (fig.SALINE, fig.DRUG)}

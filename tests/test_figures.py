@@ -193,7 +193,7 @@ def test_patient_figures_check_their_targets(quick_all, name, targets):
 PREDICTION = re.compile(r"^PREDICTION  .+: .+ \[.+\]$")
 
 
-@pytest.mark.parametrize("name", ["exposure_timing", "course_length"])
+@pytest.mark.parametrize("name", ["exposure_timing", "course_length", "phenotype_course"])
 def test_prediction_figures_print_and_keep_their_comparisons(quick_all, tmp_path, name):
     """A prediction figure prints its comparisons (no targets), stores them with the
     figure data, and its gallery entry lists them apart from the checks."""

@@ -1,5 +1,5 @@
 """The checks of the phenotype and clinical-trial figures, and the predictions of
-the exposure-timing and course-length figures, on figure data made to order.
+the exposure-timing, course-length and phenotype-course figures, on figure data made to order.
 
 No simulation: each figure's analysed data (group x subject measures) is
 built by hand, once where the targets hold and once where they do not, and
@@ -17,6 +17,7 @@ from experiments.figures import (
     fig_clinical_trial,
     fig_course_length,
     fig_exposure_timing,
+    fig_phenotype_course,
     fig_phenotypes,
 )
 
@@ -209,3 +210,50 @@ def test_exposure_timing_predictions_compare_every_timing_with_saline_and_the_re
     # one Holm family of all of them: the smallest p is multiplied by their number
     smallest = min(predicted, key=lambda q: q.p)
     assert smallest.p_adjusted == pytest.approx(min(1.0, len(predicted) * smallest.p))
+
+
+def _phenotype_course_data(improvement: dict[str, float], responders: dict[str, int]):
+    """Each group's improvement from baseline (% below it, noisy) and its number of
+    responders, who keep the response to the last follow-up."""
+    fig = fig_phenotype_course
+    labels = [g.label for g in fig.groups(quick=True)]
+    days = np.array([1.0, 7.0, 14.0, 28.0, 56.0])
+    imp = np.array([_noisy(improvement[g]) for g in labels])
+    resp = np.array([(np.arange(N) < responders[g]).astype(float) for g in labels])
+    t = np.where(resp == 1, days[-1], np.nan)
+    e = np.where(resp == 1, 0.0, np.nan)
+    return xr.Dataset({"improvement": (("group", "subject"), imp),
+                       "responder": (("group", "subject"), resp),
+                       "time_to_loss_days": (("group", "subject"), t),
+                       "loss_event": (("group", "subject"), e)},
+                      coords={"group": labels, "follow_up_day": days},
+                      attrs={"design": "between"})
+
+
+def test_phenotype_course_predictions_compare_benefits_between_phenotypes():
+    fig = fig_phenotype_course
+    lab = fig.label
+    # ketamine helps the stressed patients by 40 points over saline, the others by 10
+    improvement = {lab(p, fig.SALINE): 5.0 for p in fig.PHENOTYPES}
+    improvement.update({lab(p, fig.DRUG): 15.0 for p in fig.PHENOTYPES})
+    improvement[lab("chronic_stress", fig.DRUG)] = 45.0
+    responders = {g: 2 for g in improvement}
+    responders[lab("chronic_stress", fig.DRUG)] = 15
+    data = _phenotype_course_data(improvement, responders)
+    assert fig.checks(data) == []
+    predicted = _predicted(fig, data)
+    by_name = {q.comparison: q for q in predicted}
+    # per phenotype two comparisons, per pair of phenotypes three: one Holm family
+    assert len(predicted) == 3 * 2 + 3 * 3
+    np.testing.assert_allclose([q.p_adjusted for q in predicted],
+                               stats.holm([q.p for q in predicted]))
+    stress = by_name["responders, chronic stress, ketamine x6 vs chronic stress, saline x6"]
+    assert stress.measured == "15/16 vs 2/16" and stress.p < 0.001
+    benefit = by_name["benefit over saline (improvement, ketamine - saline), healthy vs "
+                      "chronic stress"]
+    assert benefit.p < 0.001 and -35 < float(benefit.effect[2:]) < -25
+    # healthy and Val66Met benefit alike: a small contrast
+    alike = by_name["benefit over saline (improvement, ketamine - saline), healthy vs Val66Met"]
+    assert abs(float(alike.effect[2:])) < 5
+    assert by_name["responders, healthy, ketamine x6 vs Val66Met, ketamine x6"].measured \
+        == "2/16 vs 2/16"

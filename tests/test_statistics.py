@@ -38,6 +38,38 @@ def test_welch_and_hedges_g_match_scipy():
     assert c.effect == f"g={g:.2f}" and c.n == "n=6/5"
 
 
+def test_welch_interaction_reduces_to_welch_when_the_second_groups_are_constant():
+    """With b1 and b2 without variance (and equal), the contrast is a1 - a2 and its
+    t test is Welch's."""
+    a1 = np.array([60.0, 55, 70, 65, 58, 62])
+    a2 = np.array([30.0, 42, 35, 28, 40])
+    c = st.welch_interaction(a1, np.full(6, 10.0), a2, np.full(5, 10.0))
+    w = sps.ttest_ind(a1, a2, equal_var=False)
+    assert c.p == pytest.approx(w.pvalue)
+    assert c.test.startswith(f"Welch contrast t={w.statistic:.2f}")
+    assert c.diff == pytest.approx(a1.mean() - a2.mean()) and c.n == "n=6/6/5/5"
+
+
+def test_welch_interaction_by_hand_and_its_false_positive_rate():
+    rng = np.random.default_rng(11)
+    a1, b1, a2, b2 = (rng.normal(m, s, k) for m, s, k in
+                      ((50, 5, 16), (40, 8, 14), (45, 3, 16), (44, 10, 12)))
+    v = [x.var(ddof=1) / len(x) for x in (a1, b1, a2, b2)]
+    diff = (a1.mean() - b1.mean()) - (a2.mean() - b2.mean())
+    df = sum(v) ** 2 / sum(vi ** 2 / (len(x) - 1) for vi, x in zip(v, (a1, b1, a2, b2), strict=True))
+    t = diff / np.sqrt(sum(v))
+    c = st.welch_interaction(a1, b1, a2, b2)
+    assert c.p == pytest.approx(2 * sps.t.sf(abs(t), df)) and c.diff == pytest.approx(diff)
+    # no interaction (a shift common to both pairs, unequal variances): about 5% rejected
+    rejected = np.mean([st.welch_interaction(rng.normal(10, 2, 16), rng.normal(0, 6, 16),
+                                             rng.normal(30, 2, 16), rng.normal(20, 6, 16)).p
+                        < 0.05 for _ in range(2000)])
+    assert 0.035 < rejected < 0.065
+    # a real interaction of two SDs is found
+    assert st.welch_interaction(rng.normal(20, 2, 16), rng.normal(0, 2, 16),
+                                rng.normal(10, 2, 16), rng.normal(0, 2, 16)).p < 0.001
+
+
 def test_compare_follows_the_design():
     a, b = [50, 60, 70, 80], [20, 35, 30, 45]
     assert st.compare(a, b, st.WITHIN).test.startswith("paired t")

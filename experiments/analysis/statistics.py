@@ -117,6 +117,34 @@ def welch(a, b) -> Comparison:
                       float(a.mean() - b.mean()))
 
 
+def welch_interaction(a1, b1, a2, b2) -> Comparison:
+    """Is the difference a1 - b1 larger than a2 - b2? Four independent groups.
+
+    The contrast (mean a1 - mean b1) - (mean a2 - mean b2) over its standard
+    error from each group's own variance, with the Welch-Satterthwaite degrees
+    of freedom (Satterthwaite 1946): the interaction of a 2 x 2 between-subject
+    design without assuming equal variances. Two-sided p.
+    """
+    from scipy import stats
+
+    groups = [clean(x) for x in (a1, b1, a2, b2)]
+    ns = [len(g) for g in groups]
+    n = "n=" + "/".join(str(k) for k in ns)
+    if min(ns) < 2:
+        return Comparison("Welch contrast t", float("nan"), "", n)
+    m = [float(g.mean()) for g in groups]
+    diff = (m[0] - m[1]) - (m[2] - m[3])
+    v = [float(g.var(ddof=1)) / len(g) for g in groups]
+    se2 = sum(v)
+    if se2 == 0:
+        return Comparison("Welch contrast t=0.00", 1.0 if diff == 0 else 0.0,
+                          f"d={diff:+.1f}", n, diff)
+    df = se2 ** 2 / sum(vi ** 2 / (k - 1) for vi, k in zip(v, ns, strict=True))
+    t = diff / math.sqrt(se2)
+    p = float(2 * stats.t.sf(abs(t), df))
+    return Comparison(f"Welch contrast t={t:.2f}, df={df:.1f}", p, f"d={diff:+.1f}", n, diff)
+
+
 def paired(a, b) -> Comparison:
     """Paired t-test (two-sided) and Cohen's d_z of a - b within subjects."""
     from scipy import stats

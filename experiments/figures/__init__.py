@@ -12,7 +12,7 @@ import importlib
 
 MODULES = ["fig_control", "fig_nmda_block", "fig_ketamine_timing", "fig_spines",
            "fig_dose_response", "fig_repeated_dosing", "fig_cohort", "fig_phenotypes", "fig_clinical_trial",
-           "fig_exposure_timing", "fig_course_length", "fig_fragility", "fig_validation"]
+           "fig_exposure_timing", "fig_course_length", "fig_phenotype_course", "fig_fragility", "fig_validation"]
 HELD_OUT = ("validation",)
 
 

@@ -74,6 +74,12 @@ COLOURS = {
     "reinstatement shocks in A": "#b2182b",
     "no reinstatement shocks": "#969696",
     "ABC renewal (test in C)": "#e08214",
+    "healthy, saline x6": "#404040",
+    "healthy, ketamine x6": "#2166ac",
+    "chronic stress, saline x6": "#b35806",
+    "chronic stress, ketamine x6": "#f1a340",
+    "Val66Met, saline x6": "#542788",
+    "Val66Met, ketamine x6": "#998ec3",
 }
 PHASE_COLOURS = {
     "habituation": "#eeeeee", "conditioning": "#fde0d2", "extinction": "#deebf7",
